@@ -1,0 +1,58 @@
+#include "lethe/core/context.h"
+
+#include <ATen/autocast_mode.h>
+
+#include <fstream>
+#include <thread>
+
+namespace lethe {
+
+bool cpu_has_native_bf16() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("flags", 0) == 0)
+      return line.find(" avx512_bf16") != std::string::npos ||
+             line.find(" amx_bf16") != std::string::npos;
+  }
+  return false;
+}
+
+Context::Context(const ContextConfig& cfg) {
+  device_ = torch::Device(cfg.device);
+  LETHE_CHECK(!device_.is_cuda() || torch::cuda::is_available(),
+              "config key 'run.device' = '{}' but CUDA is not available", cfg.device);
+  int hw = static_cast<int>(std::thread::hardware_concurrency());
+  threads_ = cfg.threads > 0 ? cfg.threads : std::max(1, hw);
+  torch::set_num_threads(threads_);
+  seed_ = cfg.seed;
+  if (cfg.precision == "bf16") {
+    precision_ = Precision::kBf16;
+  } else if (cfg.precision == "fp32") {
+    precision_ = Precision::kFp32;
+  } else {
+    precision_ = (device_.is_cuda() || cpu_has_native_bf16()) ? Precision::kBf16 : Precision::kFp32;
+  }
+}
+
+Context Context::with_seed(uint64_t seed) const {
+  Context c = *this;
+  c.seed_ = seed;
+  return c;
+}
+
+AutocastGuard::AutocastGuard(const Context& ctx) {
+  if (!ctx.bf16() || !ctx.device().is_cpu()) return;
+  enabled_ = true;
+  prev_ = at::autocast::is_cpu_enabled();
+  at::autocast::set_cpu_enabled(true);
+  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+}
+
+AutocastGuard::~AutocastGuard() {
+  if (!enabled_) return;
+  at::autocast::set_cpu_enabled(prev_);
+  if (!prev_) at::autocast::clear_cache();
+}
+
+}  // namespace lethe

@@ -1,0 +1,23 @@
+#pragma once
+// Small string helpers shared by registries, config and the CLI.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lethe {
+
+// Levenshtein distance (byte-wise).
+size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate closest to `name` if it is plausibly a typo of it, else "".
+std::string closest_match(std::string_view name, const std::vector<std::string>& candidates);
+
+// " (did you mean 'x'?)" or "" — ready to append to an error message.
+std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+std::vector<std::string> split(std::string_view s, char sep);
+std::string trim(std::string_view s);
+bool starts_with(std::string_view s, std::string_view prefix);
+
+}  // namespace lethe

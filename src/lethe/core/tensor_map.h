@@ -1,0 +1,34 @@
+#pragma once
+// Named-tensor maps ("state dicts") and their arithmetic. Ordered by name, so every loop over
+// a map is deterministic. Binary operations require identical key sets and shapes and throw
+// InputError naming the first mismatching tensor.
+#include <torch/torch.h>
+
+#include <map>
+#include <string>
+
+namespace lethe {
+
+using TensorMap = std::map<std::string, torch::Tensor>;
+
+// Parameters (and, unless params_only, buffers) of a module, detached and cloned.
+// trainable_only keeps parameters with requires_grad (e.g. LoRA factors only).
+TensorMap state_dict(const torch::nn::Module& m, bool trainable_only = false);
+// Copies `src` into the module's parameters/buffers in place (no_grad). strict: every module
+// tensor must be in src and vice versa. Errors name the tensor and both shapes / dtypes.
+void load_state_dict(torch::nn::Module& m, const TensorMap& src, bool strict = true);
+
+TensorMap clone(const TensorMap& a);
+TensorMap zeros_like(const TensorMap& a);
+TensorMap add(const TensorMap& a, const TensorMap& b);
+TensorMap sub(const TensorMap& a, const TensorMap& b);
+TensorMap scale(const TensorMap& a, double s);
+void add_(TensorMap& y, const TensorMap& x, double alpha = 1.0);  // y += alpha·x
+double dot(const TensorMap& a, const TensorMap& b);               // Σ over all entries, float64
+double norm(const TensorMap& a);                                  // Frobenius norm over all
+int64_t numel(const TensorMap& a);
+int64_t nbytes(const TensorMap& a);
+// Throws InputError unless a and b have the same names, shapes and dtypes.
+void check_same_layout(const TensorMap& a, const TensorMap& b, const std::string& what);
+
+}  // namespace lethe

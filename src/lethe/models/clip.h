@@ -1,0 +1,89 @@
+#pragma once
+// CLIP: ViT image tower + causal text transformer + projections + logit scale, with OpenCLIP's
+// parameter names so OpenCLIP safetensors load by name:
+//   visual.conv1.weight, visual.class_embedding, visual.positional_embedding, visual.ln_pre.*,
+//   visual.transformer.resblocks.N.{ln_1,attn.in_proj_weight,attn.in_proj_bias,attn.out_proj,
+//   ln_2,mlp.c_fc,mlp.c_proj}.*, visual.ln_post.*, visual.proj,
+//   token_embedding.weight, positional_embedding, transformer.resblocks.N.*, ln_final.*,
+//   text_projection, logit_scale.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lethe/core/config.h"
+
+namespace lethe::models {
+
+struct ClipConfig {
+  std::string preset = "small";  // tiny | small | base | ViT-B-32; explicit fields below override
+  int64_t image_size = 0;        // 0 = preset's (for small: 32)
+  int64_t patch_size = 0;
+  int64_t vision_width = 0;
+  int64_t vision_layers = 0;
+  int64_t vision_heads = 0;
+  int64_t text_width = 0;
+  int64_t text_layers = 0;
+  int64_t text_heads = 0;
+  int64_t context_length = 0;
+  int64_t vocab_size = 0;        // 0 = the tokenizer's
+  int64_t embed_dim = 0;
+  double mlp_ratio = 4.0;
+  double init_logit_scale = 2.6592;  // log(1/0.07)
+  // LoRA (METHODS.md §1): rank 0 = off. Targets: attn (in/out proj), mlp (c_fc, c_proj).
+  int64_t lora_rank = 0;
+  double lora_alpha = 16.0;
+  std::vector<std::string> lora_targets = {"attn"};
+
+  template <class V>
+  void visit(V& v) {
+    v("preset", preset, "tiny | small | base | ViT-B-32").one_of({"tiny", "small", "base", "ViT-B-32"});
+    v("image_size", image_size, "input resolution (0 = preset)").min(0);
+    v("patch_size", patch_size, "ViT patch size (0 = preset)").min(0);
+    v("vision_width", vision_width, "image tower width (0 = preset)").min(0);
+    v("vision_layers", vision_layers, "image tower depth (0 = preset)").min(0);
+    v("vision_heads", vision_heads, "image tower heads (0 = preset)").min(0);
+    v("text_width", text_width, "text tower width (0 = preset)").min(0);
+    v("text_layers", text_layers, "text tower depth (0 = preset)").min(0);
+    v("text_heads", text_heads, "text tower heads (0 = preset)").min(0);
+    v("context_length", context_length, "text tokens incl. start/end (0 = preset)").min(0);
+    v("vocab_size", vocab_size, "token vocabulary (0 = tokenizer's)").min(0);
+    v("embed_dim", embed_dim, "joint embedding size (0 = preset)").min(0);
+    v("mlp_ratio", mlp_ratio, "MLP hidden size / width").in(0.5, 16.0);
+    v("init_logit_scale", init_logit_scale, "initial log temperature γ").in(0.0, 4.6052);
+    v("lora_rank", lora_rank, "LoRA rank r (0 = full-parameter training)").min(0);
+    v("lora_alpha", lora_alpha, "LoRA scale α (update = α/r · B·A)").min(0.0);
+    v("lora_targets", lora_targets, "LoRA on: attn, mlp");
+  }
+  // Fills every 0 field from the preset; throws InputError on inconsistent shapes.
+  ClipConfig resolved() const;
+};
+
+// forward shapes:
+//   encode_image: images (N,3,H,W) float, normalised → (N,embed_dim), not normalised
+//   encode_text:  tokens (N,L) int64 with <end_of_text> the largest id in each row → (N,embed_dim)
+class ClipImpl : public torch::nn::Module {
+ public:
+  explicit ClipImpl(const ClipConfig& cfg);  // cfg must be resolved()
+
+  torch::Tensor encode_image(const torch::Tensor& images);
+  torch::Tensor encode_text(const torch::Tensor& tokens);
+  // e^γ clamped at 100 (scalar tensor).
+  torch::Tensor logit_scale_exp() const;
+
+  const ClipConfig& config() const { return cfg_; }
+  // Parameters of the image tower / text tower (names start with "visual." / everything else
+  // except logit_scale); for per-tower methods.
+  static bool is_image_param(const std::string& name);
+
+  torch::Tensor logit_scale;
+
+ private:
+  ClipConfig cfg_;
+  struct Towers;
+  std::shared_ptr<torch::nn::Module> visual_, transformer_;
+};
+TORCH_MODULE(Clip);
+
+}  // namespace lethe::models
