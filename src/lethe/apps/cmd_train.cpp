@@ -1,0 +1,43 @@
+// lethe train --config FILE [--out DIR] [--resume DIR] [key=value ...]
+#include <iostream>
+#include <memory>
+
+#include "lethe/apps/commands.h"
+#include "lethe/apps/table.h"
+#include "lethe/core/error.h"
+#include "lethe/core/fs.h"
+#include "lethe/fl/experiment.h"
+
+namespace lethe::app {
+
+void add_train_command(CLI::App& app, Action* action) {
+  struct Opts {
+    std::string config, out, resume;
+    std::vector<std::string> overrides;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("train", "train a CLIP centrally or federatedly from a TOML config");
+  cmd->add_option("--config", o->config, "TOML config file (see configs/)");
+  cmd->add_option("--out", o->out, "run folder (default: runs/<run.name>)");
+  cmd->add_option("--resume", o->resume, "continue the interrupted run in this folder");
+  cmd->add_option("overrides", o->overrides, "config overrides, e.g. train.lr=5e-4 fl.rounds=20");
+  cmd->callback([o, action] {
+    *action = [o] {
+      std::string config = o->config;
+      if (!o->resume.empty()) {
+        LETHE_CHECK(o->out.empty() || o->out == o->resume, "--out and --resume name different folders");
+        LETHE_CHECK(config.empty(), "--resume reads the run's own config.toml; drop --config");
+        config = o->resume + "/config.toml";
+        LETHE_CHECK(file_exists(config), "--resume {}: no config.toml there", o->resume);
+      }
+      LETHE_CHECK(!config.empty(), "--config is required");
+      auto cfg = fl::load_experiment(config, o->overrides);
+      std::string out = !o->resume.empty() ? o->resume : (o->out.empty() ? "runs/" + cfg.run.name : o->out);
+      auto summary = fl::run_experiment(cfg, out, {.resume = !o->resume.empty()});
+      std::cout << recall_table(summary["eval"]);
+      std::cout << "run folder: " << out << " (" << summary["wall_s"].get<double>() << " s)\n";
+    };
+  });
+}
+
+}  // namespace lethe::app

@@ -1,0 +1,60 @@
+#include "lethe/bench/machine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "lethe/version.h"
+
+namespace lethe::bench {
+
+namespace {
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+}  // namespace
+
+nlohmann::json machine_info(const Context& ctx) {
+  return {{"cpu", cpu_model()},
+          {"cores", std::thread::hardware_concurrency()},
+          {"threads", ctx.threads()},
+          {"device", ctx.device().str()},
+          {"native_bf16", cpu_has_native_bf16()},
+#ifdef NDEBUG
+          {"build_type", "Release"},
+#else
+          {"build_type", "Debug"},
+#endif
+          {"libtorch", TORCH_VERSION},
+          {"lethe", kVersion}};
+}
+
+double time_median(const std::function<void()>& fn, int reps, int warmup) {
+  for (int i = 0; i < warmup; ++i) fn();
+  std::vector<double> t;
+  for (int i = 0; i < reps; ++i) {
+    auto s = std::chrono::steady_clock::now();
+    fn();
+    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - s).count());
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+double matmul_peak_gflops(torch::ScalarType dtype, int64_t n, int reps) {
+  torch::NoGradGuard ng;
+  auto a = torch::randn({n, n}).to(dtype), b = torch::randn({n, n}).to(dtype);
+  double best = 0;
+  for (int r = 0; r < reps; ++r) {
+    double s = time_median([&] { auto c = a.mm(b); }, 3, r == 0 ? 2 : 0);
+    best = std::max(best, 2.0 * n * n * n / s / 1e9);
+  }
+  return best;
+}
+
+}  // namespace lethe::bench

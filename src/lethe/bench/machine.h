@@ -1,0 +1,20 @@
+#pragma once
+// What every benchmark prints and stores next to its figures: the machine, the build and the
+// measured matmul peak it is compared against.
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "lethe/core/context.h"
+
+namespace lethe::bench {
+
+// CPU model, cores, threads, precision, build type, LibTorch and Lethe versions.
+nlohmann::json machine_info(const Context& ctx);
+
+// Best-of-`reps` GFLOP/s of an n×n×n matmul in `dtype` on the context's threads.
+double matmul_peak_gflops(torch::ScalarType dtype, int64_t n = 1024, int reps = 5);
+
+// Seconds per call of fn: median of `reps` timed calls after `warmup` untimed ones.
+double time_median(const std::function<void()>& fn, int reps, int warmup = 1);
+
+}  // namespace lethe::bench

@@ -1,0 +1,17 @@
+#include "lethe/bench/suites.h"
+
+namespace lethe::bench {
+
+Registry<Suite>& suites() {
+  static Registry<Suite> r("benchmark suite");
+  return r;
+}
+
+void register_builtin_suites() {
+  auto& r = suites();
+  if (r.contains("train_step")) return;
+  r.add("train_step", "samples/s and GFLOP/s of a small-CLIP training step vs the matmul peak",
+        train_step_suite);
+}
+
+}  // namespace lethe::bench

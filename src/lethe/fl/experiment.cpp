@@ -1,0 +1,101 @@
+#include "lethe/fl/experiment.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include "lethe/core/fs.h"
+#include "lethe/core/log.h"
+#include "lethe/core/metrics.h"
+#include "lethe/core/rng.h"
+#include "lethe/fl/federated_train.h"
+#include "lethe/train/central.h"
+#include "lethe/train/checkpoint.h"
+#include "lethe/train/text.h"
+#include "lethe/version.h"
+
+namespace lethe::fl {
+
+ExperimentConfig parse_experiment(const std::string& toml_text, const std::string& name,
+                                  const std::vector<std::string>& overrides) {
+  auto doc = config::Document::from_string(toml_text, name);
+  doc.apply_overrides(overrides);
+  ExperimentConfig cfg;
+  doc.read(cfg);
+  doc.finish();
+  return cfg;
+}
+
+ExperimentConfig load_experiment(const std::string& path, const std::vector<std::string>& overrides) {
+  return parse_experiment(read_file(path), path, overrides);
+}
+
+namespace {
+
+models::ClipConfig resolve_model(const ExperimentConfig& cfg, int64_t vocab_size) {
+  auto m = cfg.model.resolved();
+  LETHE_CHECK(cfg.model.image_size == 0 || cfg.model.image_size == cfg.data.image_size,
+              "config keys 'model.image_size' = {} and 'data.image_size' = {} disagree",
+              cfg.model.image_size, cfg.data.image_size);
+  m.image_size = cfg.data.image_size;
+  LETHE_CHECK(m.image_size % m.patch_size == 0,
+              "config key 'data.image_size' = {} is not a multiple of the patch size {}",
+              m.image_size, m.patch_size);
+  LETHE_CHECK(cfg.model.vocab_size == 0 || cfg.model.vocab_size == vocab_size,
+              "config key 'model.vocab_size' = {} but the tokenizer has {} tokens",
+              cfg.model.vocab_size, vocab_size);
+  m.vocab_size = vocab_size;
+  return m;
+}
+
+}  // namespace
+
+nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& out_dir,
+                              const RunOptions& opts) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Context ctx(cfg.run.context);
+  data::Dataset ds = data::load(cfg.data);
+  LETHE_CHECK(!ds.train.empty() && !ds.test.empty(), "dataset '{}' has an empty train or test split",
+              cfg.data.name);
+  const int64_t ctx_len = cfg.model.resolved().context_length;
+  auto text = train::learn_text(ds, cfg.train.num_merges, ctx_len);
+  const auto model_cfg = resolve_model(cfg, text.tokenizer.vocab_size());
+
+  make_dirs(out_dir);
+  auto resolved = cfg;
+  write_file_atomic(out_dir + "/config.toml", config::to_toml(resolved));
+  MetricsWriter metrics(out_dir + "/metrics.jsonl", opts.resume);
+  log::info("{} training of CLIP '{}' on {} ({} train / {} test pairs), {} threads, {}",
+            cfg.run.mode, cfg.model.preset, cfg.data.name, ds.train.size(), ds.test.size(),
+            ctx.threads(), ctx.precision_name());
+
+  auto model = train::make_model(model_cfg, stream_seed(ctx.seed(), 0, -1, Stream::kInit));
+  nlohmann::json extra = nlohmann::json::object();
+  if (cfg.run.mode == "central") {
+    auto st = train::train_central(model, ds, text.tokens, ds.train, cfg.train, ctx, metrics);
+    extra["steps"] = st.steps;
+    extra["samples"] = st.samples;
+  } else {
+    extra = train_federated(model, ds, text.tokens, cfg.fl, cfg.train, ctx, out_dir, metrics,
+                            opts.resume);
+  }
+  train::save_checkpoint(out_dir + "/checkpoints/final.safetensors", state_dict(*model), model_cfg,
+                         text.tokenizer);
+  const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  nlohmann::json summary;
+  summary["config"] = cfg.run.name;
+  summary["mode"] = cfg.run.mode;
+  summary["seed"] = ctx.seed();
+  summary["version"] = kVersion;
+  summary["threads"] = ctx.threads();
+  summary["precision"] = ctx.precision_name();
+  summary["train_wall_s"] = train_s;
+  summary["training"] = extra;
+  summary["eval"] = train::evaluate_summary(model, ds, text.tokens, ds.train, cfg.eval, ctx);
+  summary["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  metrics.write("summary", summary["eval"]);
+  write_file_atomic(out_dir + "/summary.json", summary.dump(2) + "\n");
+  return summary;
+}
+
+}  // namespace lethe::fl

@@ -1,0 +1,83 @@
+#include "lethe/train/loop.h"
+
+#include <fmt/format.h>
+
+#include "lethe/core/error.h"
+#include "lethe/train/loss.h"
+
+namespace lethe::train {
+
+std::unique_ptr<torch::optim::AdamW> make_optimizer(models::Clip& model, const TrainConfig& cfg) {
+  std::vector<torch::Tensor> decay, no_decay;
+  for (const auto& p : model->named_parameters()) {
+    if (!p.value().requires_grad()) continue;
+    (p.value().dim() >= 2 ? decay : no_decay).push_back(p.value());
+  }
+  LETHE_CHECK(!decay.empty() || !no_decay.empty(), "the model has no trainable parameters");
+  auto opts = torch::optim::AdamWOptions(cfg.lr)
+                  .betas({cfg.beta1, cfg.beta2})
+                  .eps(cfg.eps)
+                  .weight_decay(cfg.weight_decay);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  if (!decay.empty()) groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(opts));
+  auto nd = opts;
+  nd.weight_decay(0.0);
+  if (!no_decay.empty()) groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(nd));
+  return std::make_unique<torch::optim::AdamW>(std::move(groups), opts);
+}
+
+void set_lr(torch::optim::Optimizer& opt, double lr) {
+  for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+}
+
+double train_step(models::Clip& model, torch::optim::Optimizer& opt, const Batch& batch,
+                  const TrainConfig& cfg, const Context& ctx, const LoopHooks& hooks) {
+  opt.zero_grad();
+  torch::Tensor loss;
+  {
+    AutocastGuard ac(ctx);
+    auto img = model->encode_image(batch.images.to(ctx.device()));
+    auto txt = model->encode_text(batch.tokens.to(ctx.device()));
+    namespace F = torch::nn::functional;
+    img = F::normalize(img.to(torch::kFloat), F::NormalizeFuncOptions().dim(1));
+    txt = F::normalize(txt.to(torch::kFloat), F::NormalizeFuncOptions().dim(1));
+    loss = clip_loss(img, txt, model->logit_scale_exp(), batch.groups.to(ctx.device()));
+  }
+  loss.backward();
+  if (hooks.after_backward) hooks.after_backward();
+  if (cfg.clip_grad > 0) {
+    std::vector<torch::Tensor> params;
+    for (auto& g : opt.param_groups())
+      for (auto& p : g.params()) params.push_back(p);
+    torch::nn::utils::clip_grad_norm_(params, cfg.clip_grad);
+  }
+  opt.step();
+  const double l = loss.item<double>();
+  LETHE_ENSURE(std::isfinite(l), "training diverged: loss is {} (lower train.lr?)", l);
+  return l;
+}
+
+LoopStats run_epochs(models::Clip& model, torch::optim::Optimizer& opt, const BatchMaker& batches,
+                     const std::vector<int64_t>& pair_ids, const TrainConfig& cfg,
+                     const Context& ctx, const LrSchedule& schedule, int64_t& step,
+                     int64_t epochs, std::mt19937_64& rng, const LoopHooks& hooks,
+                     Progress* progress) {
+  LoopStats st;
+  model->train();
+  for (int64_t e = 0; e < epochs; ++e) {
+    for (const auto& ids : epoch_batches(pair_ids, cfg.batch_size, rng)) {
+      set_lr(opt, schedule.at(step));
+      double l = train_step(model, opt, batches.make(ids, &rng), cfg, ctx, hooks);
+      ++step, ++st.steps;
+      st.samples += static_cast<int64_t>(ids.size());
+      st.loss_sum += l;
+      if (progress) {
+        progress->set_note(fmt::format("loss {:.3f}", l));
+        progress->tick();
+      }
+    }
+  }
+  return st;
+}
+
+}  // namespace lethe::train

@@ -1,0 +1,47 @@
+#pragma once
+// The contrastive training loop shared by central training and every federated client.
+#include <torch/torch.h>
+
+#include <functional>
+#include <random>
+#include <vector>
+
+#include "lethe/core/context.h"
+#include "lethe/core/progress.h"
+#include "lethe/models/clip.h"
+#include "lethe/train/batches.h"
+#include "lethe/train/schedule.h"
+#include "lethe/train/train_config.h"
+
+namespace lethe::train {
+
+// AdamW over the model's trainable parameters; decay only on matrices (OpenCLIP's rule:
+// gains, biases and logit_scale are not decayed).
+std::unique_ptr<torch::optim::AdamW> make_optimizer(models::Clip& model, const TrainConfig& cfg);
+void set_lr(torch::optim::Optimizer& opt, double lr);
+
+struct LoopHooks {
+  // Called after backward and before clipping/stepping: gradient filters (FedProx's proximal
+  // gradient, the Forget Lock's projection).
+  std::function<void()> after_backward;
+};
+
+struct LoopStats {
+  int64_t steps = 0;
+  int64_t samples = 0;
+  double loss_sum = 0;  // Σ per-step loss
+  double mean_loss() const { return steps ? loss_sum / double(steps) : 0.0; }
+};
+
+// Runs `epochs` passes over `pair_ids`. `step` is the schedule's global step, advanced here.
+LoopStats run_epochs(models::Clip& model, torch::optim::Optimizer& opt, const BatchMaker& batches,
+                     const std::vector<int64_t>& pair_ids, const TrainConfig& cfg,
+                     const Context& ctx, const LrSchedule& schedule, int64_t& step,
+                     int64_t epochs, std::mt19937_64& rng, const LoopHooks& hooks = {},
+                     Progress* progress = nullptr);
+
+// One optimisation step on one batch; returns the loss.
+double train_step(models::Clip& model, torch::optim::Optimizer& opt, const Batch& batch,
+                  const TrainConfig& cfg, const Context& ctx, const LoopHooks& hooks = {});
+
+}  // namespace lethe::train

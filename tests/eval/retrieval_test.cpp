@@ -1,0 +1,83 @@
+#include "lethe/eval/retrieval.h"
+
+#include <gtest/gtest.h>
+
+#include "lethe/core/error.h"
+
+using lethe::eval::query_ranks;
+using lethe::eval::retrieval_recall;
+
+namespace {
+torch::Tensor rows(std::vector<std::vector<float>> v) {
+  auto t = torch::empty({(int64_t)v.size(), (int64_t)v[0].size()});
+  for (size_t i = 0; i < v.size(); ++i)
+    for (size_t j = 0; j < v[0].size(); ++j) t[i][j] = v[i][j];
+  return t;
+}
+}  // namespace
+
+TEST(Retrieval, RanksOnePositiveEach) {
+  // Query 0 is closest to candidate 0; query 1 is closest to candidate 0 but its positive is 1.
+  auto q = rows({{1, 0}, {0.9f, 0.1f}});
+  auto c = rows({{1, 0}, {0, 1}, {0.7f, 0.7f}});
+  auto r = query_ranks(q, c, {{0, 0}, {1, 1}});
+  EXPECT_EQ(r[0].item<int64_t>(), 0);
+  // For query 1: cos to c0 ≈ 0.994, c2 ≈ 0.78, c1 ≈ 0.11 → two candidates above its positive.
+  EXPECT_EQ(r[1].item<int64_t>(), 2);
+}
+
+TEST(Retrieval, SeveralPositivesTakeTheBest) {
+  // Image 0 has captions 0 and 2; caption 2 is its best match, so rank 0 even though caption 1
+  // beats caption 0.
+  auto img = rows({{1, 0}});
+  auto txt = rows({{0, 1}, {0.6f, 0.8f}, {1, 0}});
+  auto r = query_ranks(img, txt, {{0, 0}, {0, 2}});
+  EXPECT_EQ(r[0].item<int64_t>(), 0);
+  auto r2 = query_ranks(img, txt, {{0, 0}});
+  EXPECT_EQ(r2[0].item<int64_t>(), 2);
+}
+
+TEST(Retrieval, TiesCountAgainstTheModel) {
+  // All candidates identical: the positive ties with both negatives → rank 2.
+  auto q = rows({{1, 0}});
+  auto c = rows({{1, 0}, {1, 0}, {1, 0}});
+  EXPECT_EQ(query_ranks(q, c, {{0, 1}})[0].item<int64_t>(), 2);
+  // A tie between two positives does not hurt.
+  EXPECT_EQ(query_ranks(q, rows({{1, 0}, {1, 0}, {0, 1}}), {{0, 0}, {0, 1}})[0].item<int64_t>(), 0);
+}
+
+TEST(Retrieval, RecallBlockHandComputed) {
+  // Two images, four captions (two per image, Karpathy-style).
+  auto img = rows({{1, 0}, {0, 1}});
+  auto txt = rows({{1, 0}, {0.8f, 0.6f}, {0, 1}, {0.9f, 0.1f}});
+  // Image 0 ↔ captions 0,1; image 1 ↔ captions 2,3 (caption 3 is misleading: close to image 0).
+  auto b = retrieval_recall(img, txt, {{0, 0}, {0, 1}, {1, 2}, {1, 3}});
+  EXPECT_EQ(b.gallery, 2);
+  EXPECT_EQ(b.captions, 4);
+  EXPECT_DOUBLE_EQ(b.i2t_r1, 100.0);  // both images find one of their captions first
+  // t2i: captions 0,1,2 rank their image first; caption 3 ranks image 0 first → 75%.
+  EXPECT_DOUBLE_EQ(b.t2i_r1, 75.0);
+  EXPECT_DOUBLE_EQ(b.t2i_r5, 100.0);
+  EXPECT_DOUBLE_EQ(b.r1, 87.5);
+  EXPECT_DOUBLE_EQ(b.rsum, 100 + 100 + 100 + 75 + 100 + 100);
+}
+
+TEST(Retrieval, ChunkingDoesNotChangeRanks) {
+  torch::manual_seed(0);
+  auto q = torch::randn({37, 8}), c = torch::randn({23, 8});
+  std::vector<std::pair<int64_t, int64_t>> pos;
+  for (int64_t i = 0; i < 37; ++i) pos.emplace_back(i, i % 23);
+  auto a = query_ranks(q, c, pos, 4), b = query_ranks(q, c, pos, 1000);
+  EXPECT_TRUE(torch::equal(a, b));
+}
+
+TEST(Retrieval, Errors) {
+  auto q = rows({{1, 0}, {0, 1}});
+  try {
+    query_ranks(q, q, {{0, 0}});
+    FAIL();
+  } catch (const lethe::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("query 1 has no positive"), std::string::npos);
+  }
+  EXPECT_THROW(query_ranks(q, q, {{0, 5}, {1, 1}}), lethe::InputError);
+}
