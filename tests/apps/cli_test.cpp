@@ -1,0 +1,142 @@
+// The CLI contract (CONTRACT.md): exit 2 and one line naming the problem for bad input; a
+// failed command leaves no output files behind.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string err;
+};
+
+fs::path tmp_dir(const std::string& name) {
+  const char* base = std::getenv("LETHE_TEST_TMP");
+  fs::path p = fs::path(base ? base : fs::temp_directory_path().string()) / ("cli_" + name);
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+Result run(const std::string& args, const fs::path& dir) {
+  const char* bin = std::getenv("LETHE_BIN");
+  std::string exe = bin ? bin : "lethe";
+  std::string cmd = exe + " " + args + " >" + (dir / "out.txt").string() + " 2>" +
+                    (dir / "err.txt").string();
+  int status = std::system(cmd.c_str());
+  Result r;
+  r.code = WEXITSTATUS(status);
+  std::ifstream in(dir / "err.txt");
+  r.err.assign(std::istreambuf_iterator<char>(in), {});
+  return r;
+}
+
+int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
+
+}  // namespace
+
+TEST(Cli, HelpAndVersion) {
+  auto d = tmp_dir("help");
+  EXPECT_EQ(run("--help", d).code, 0);
+  EXPECT_EQ(run("--version", d).code, 0);
+  EXPECT_EQ(run("train --help", d).code, 0);
+}
+
+TEST(Cli, UnknownSubcommandIsUsageError) {
+  auto d = tmp_dir("unknown");
+  auto r = run("trian", d);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+}
+
+TEST(Cli, UnknownConfigKeyNamesTheKey) {
+  auto d = tmp_dir("badkey");
+  write(d / "c.toml", "[run]\nname = \"x\"\n[data]\nname = \"shapes\"\n");
+  auto r = run("train --config " + (d / "c.toml").string() + " --out " + (d / "run").string() +
+                   " no_such_key=1",
+               d);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("no_such_key"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(d / "run" / "summary.json"));
+  EXPECT_FALSE(fs::exists(d / "run"));
+}
+
+TEST(Cli, TypoInKeySuggestsTheClosest) {
+  auto d = tmp_dir("typo");
+  write(d / "c.toml", "[train]\nepocs = 3\n");
+  auto r = run("train --config " + (d / "c.toml").string() + " --out " + (d / "run").string(), d);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("did you mean 'train.epochs'"), std::string::npos) << r.err;
+}
+
+TEST(Cli, OutOfRangeValue) {
+  auto d = tmp_dir("range");
+  write(d / "c.toml", "[train]\nlr = -1.0\n");
+  auto r = run("train --config " + (d / "c.toml").string() + " --out " + (d / "run").string(), d);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("train.lr"), std::string::npos) << r.err;
+}
+
+TEST(Cli, MalformedToml) {
+  auto d = tmp_dir("toml");
+  write(d / "c.toml", "[train\nlr = 1\n");
+  auto r = run("train --config " + (d / "c.toml").string(), d);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("c.toml"), std::string::npos) << r.err;
+}
+
+TEST(Cli, TruncatedCheckpoint) {
+  auto d = tmp_dir("trunc");
+  write(d / "c.toml", "[data]\nname = \"shapes\"\n");
+  write(d / "bad.safetensors", std::string("\x10\0\0\0\0\0\0\0{\"a\":", 13));
+  auto r = run("eval --checkpoint " + (d / "bad.safetensors").string() + " --config " +
+                   (d / "c.toml").string(),
+               d);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("bad.safetensors"), std::string::npos) << r.err;
+}
+
+TEST(Cli, MissingDataCacheNamesSetup) {
+  auto d = tmp_dir("nodata");
+  write(d / "c.toml", "[data]\nname = \"emoji\"\nroot = \"" + (d / "nowhere").string() + "\"\n");
+  auto r = run("train --config " + (d / "c.toml").string() + " --out " + (d / "run").string(), d);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("scripts/setup"), std::string::npos) << r.err;
+}
+
+TEST(Cli, UnknownBenchSuiteListsValidOnes) {
+  auto d = tmp_dir("bench");
+  auto r = run("bench train_stp --out " + (d / "b").string(), d);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("did you mean 'train_step'"), std::string::npos) << r.err;
+}
+
+TEST(Cli, TrainAndEvalOnShapes) {
+  // End to end on a few procedural shapes: train, then evaluate the checkpoint it wrote.
+  auto d = tmp_dir("e2e");
+  write(d / "c.toml",
+        "[run]\nname = \"t\"\nthreads = 1\n[data]\nname = \"shapes\"\nimage_size = 16\n"
+        "shapes_train = 64\nshapes_test = 32\n[model]\npreset = \"tiny\"\n"
+        "[train]\nepochs = 1\nbatch_size = 16\nnum_merges = 50\n[eval]\ntrain_units = 32\n");
+  auto r = run("train --config " + (d / "c.toml").string() + " --out " + (d / "run").string(), d);
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (auto f : {"config.toml", "metrics.jsonl", "summary.json", "checkpoints/final.safetensors"})
+    EXPECT_TRUE(fs::exists(d / "run" / f)) << f;
+  auto e = run("eval --checkpoint " + (d / "run/checkpoints/final.safetensors").string() +
+                   " --config " + (d / "c.toml").string() + " --out " + (d / "ev").string(),
+               d);
+  ASSERT_EQ(e.code, 0) << e.err;
+  EXPECT_TRUE(fs::exists(d / "ev" / "summary.json"));
+}
