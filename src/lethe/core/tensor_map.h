@@ -11,13 +11,17 @@ namespace lethe {
 
 using TensorMap = std::map<std::string, torch::Tensor>;
 
-// Parameters (and, unless params_only, buffers) of a module, detached and cloned.
-// trainable_only keeps parameters with requires_grad (e.g. LoRA factors only).
+// Parameters and buffers of a module under their dotted names ("visual.proj"), detached and
+// cloned. trainable_only keeps only parameters with requires_grad (e.g. LoRA factors), no buffers.
 TensorMap state_dict(const torch::nn::Module& m, bool trainable_only = false);
 // Copies `src` into the module's parameters/buffers in place (no_grad). strict: every module
-// tensor must be in src and vice versa. Errors name the tensor and both shapes / dtypes.
+// tensor must be in src and vice versa. Shapes must match; floating-point tensors are converted
+// to the model's dtype (f16/bf16 → f32), other dtypes must match exactly. Everything is checked
+// before anything is copied, so a failed load leaves the module unchanged. Errors name the
+// tensor and both shapes / dtypes.
 void load_state_dict(torch::nn::Module& m, const TensorMap& src, bool strict = true);
 
+// Results keep the dtypes of `a` (integer tensors truncate scaled values).
 TensorMap clone(const TensorMap& a);
 TensorMap zeros_like(const TensorMap& a);
 TensorMap add(const TensorMap& a, const TensorMap& b);
