@@ -5,7 +5,7 @@
 #include "lethe/apps/commands.h"
 #include "lethe/apps/table.h"
 #include "lethe/embedded_configs.h"
-#include "lethe/fl/experiment.h"
+#include "lethe/experiment/experiment.h"
 
 namespace lethe::app {
 
@@ -23,9 +23,9 @@ void add_demo_command(CLI::App& app, Action* action) {
   cmd->callback([o, action] {
     *action = [o] {
       const std::string name = o->quick ? "shapes-quick" : "emoji-central";
-      auto cfg = fl::parse_experiment(embedded_configs().at(name), "embedded:" + name, o->overrides);
+      auto cfg = experiment::parse_experiment(embedded_configs().at(name), "embedded:" + name, o->overrides);
       std::string out = o->out.empty() ? (o->quick ? "runs/demo-quick" : "runs/demo") : o->out;
-      auto summary = fl::run_experiment(cfg, out);
+      auto summary = experiment::run_experiment(cfg, out);
       std::cout << recall_table(summary["eval"]);
       std::cout << "run folder: " << out << "\n";
     };

@@ -5,7 +5,7 @@
 #include "lethe/apps/commands.h"
 #include "lethe/apps/table.h"
 #include "lethe/core/fs.h"
-#include "lethe/fl/experiment.h"
+#include "lethe/experiment/experiment.h"
 #include "lethe/train/central.h"
 #include "lethe/train/checkpoint.h"
 #include "lethe/train/text.h"
@@ -26,7 +26,7 @@ void add_eval_command(CLI::App& app, Action* action) {
   cmd->callback([o, action] {
     *action = [o] {
       auto ck = train::load_checkpoint(o->checkpoint);  // validated before any data is touched
-      auto cfg = fl::load_experiment(o->config, o->overrides);
+      auto cfg = experiment::load_experiment(o->config, o->overrides);
       Context ctx(cfg.run.context);
       auto model = train::model_from_checkpoint(ck);
       LETHE_CHECK(ck.model.image_size == cfg.data.image_size,

@@ -6,7 +6,7 @@
 #include "lethe/apps/table.h"
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
-#include "lethe/fl/experiment.h"
+#include "lethe/experiment/experiment.h"
 
 namespace lethe::app {
 
@@ -31,9 +31,9 @@ void add_train_command(CLI::App& app, Action* action) {
         LETHE_CHECK(file_exists(config), "--resume {}: no config.toml there", o->resume);
       }
       LETHE_CHECK(!config.empty(), "--config is required");
-      auto cfg = fl::load_experiment(config, o->overrides);
+      auto cfg = experiment::load_experiment(config, o->overrides);
       std::string out = !o->resume.empty() ? o->resume : (o->out.empty() ? "runs/" + cfg.run.name : o->out);
-      auto summary = fl::run_experiment(cfg, out, {.resume = !o->resume.empty()});
+      auto summary = experiment::run_experiment(cfg, out, {.resume = !o->resume.empty()});
       std::cout << recall_table(summary["eval"]);
       std::cout << "run folder: " << out << " (" << summary["wall_s"].get<double>() << " s)\n";
     };

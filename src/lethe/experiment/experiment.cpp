@@ -1,4 +1,4 @@
-#include "lethe/fl/experiment.h"
+#include "lethe/experiment/experiment.h"
 
 #include <chrono>
 #include <filesystem>
@@ -7,13 +7,13 @@
 #include "lethe/core/log.h"
 #include "lethe/core/metrics.h"
 #include "lethe/core/rng.h"
-#include "lethe/fl/federated_train.h"
+#include "lethe/experiment/federated.h"
 #include "lethe/train/central.h"
 #include "lethe/train/checkpoint.h"
 #include "lethe/train/text.h"
 #include "lethe/version.h"
 
-namespace lethe::fl {
+namespace lethe::experiment {
 
 ExperimentConfig parse_experiment(const std::string& toml_text, const std::string& name,
                                   const std::vector<std::string>& overrides) {
@@ -98,4 +98,4 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
   return summary;
 }
 
-}  // namespace lethe::fl
+}  // namespace lethe::experiment

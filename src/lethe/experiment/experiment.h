@@ -12,7 +12,7 @@
 #include "lethe/models/clip.h"
 #include "lethe/train/train_config.h"
 
-namespace lethe::fl {
+namespace lethe::experiment {
 
 struct RunConfig {
   std::string name = "run";
@@ -33,7 +33,7 @@ struct ExperimentConfig {
   models::ClipConfig model;
   train::TrainConfig train;
   train::EvalConfig eval;
-  FlConfig fl;
+  fl::FlConfig fl;
 
   template <class V>
   void visit(V& v) {
@@ -60,4 +60,4 @@ struct RunOptions {
 nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& out_dir,
                               const RunOptions& opts = {});
 
-}  // namespace lethe::fl
+}  // namespace lethe::experiment
