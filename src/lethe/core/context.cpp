@@ -18,8 +18,20 @@ bool cpu_has_native_bf16() {
   return false;
 }
 
+namespace {
+// torch::Device throws c10::Error on a bad string; a config typo is the user's input error.
+torch::Device parse_device(const std::string& name) {
+  try {
+    return torch::Device(name);
+  } catch (const c10::Error&) {
+    throw InputError(fmt::format(
+        "config key 'run.device' = '{}' is not a torch device; valid: cpu, cuda, cuda:N", name));
+  }
+}
+}  // namespace
+
 Context::Context(const ContextConfig& cfg) {
-  device_ = torch::Device(cfg.device);
+  device_ = parse_device(cfg.device);
   LETHE_CHECK(!device_.is_cuda() || torch::cuda::is_available(),
               "config key 'run.device' = '{}' but CUDA is not available", cfg.device);
   int hw = static_cast<int>(std::thread::hardware_concurrency());
