@@ -25,12 +25,16 @@ struct Pair {
 struct LabelColumn {
   std::vector<std::string> names;  // category names
   std::vector<int32_t> of_pair;    // category index per pair
+
+  // Appends one pair's category, adding the name on first sight (categories in first-seen order).
+  void append(const std::string& category);
 };
 
 struct Dataset {
   std::string name;
   // (NI, 3, S, S) uint8 RGB, already resized and centre-cropped (CLIP preprocessing minus the
-  // normalisation, which batches apply: see normalize_images()).
+  // normalisation, which batches apply: see normalize_images()). Read-only: grey sources
+  // (Fashion-MNIST) hold a broadcast view of one channel, so never write into it.
   torch::Tensor images;
   std::vector<std::string> image_ids;    // stable id per image, e.g. "google/1f600"
   std::vector<std::string> captions;     // NC caption strings
@@ -40,6 +44,8 @@ struct Dataset {
   // Standard split: pair ids for training and for held-out test.
   std::vector<int64_t> train;
   std::vector<int64_t> test;
+  // Validation pairs where the source defines them (Karpathy `val`); in neither train nor test.
+  std::vector<int64_t> val;
 
   int64_t num_images() const { return images.size(0); }
   int64_t num_pairs() const { return static_cast<int64_t>(pairs.size()); }
@@ -47,6 +53,8 @@ struct Dataset {
   // Category name of `label` for pair `p`; InputError if the label column does not exist.
   const std::string& label(const std::string& label, int64_t p) const;
   const LabelColumn& label_column(const std::string& label) const;
+  // Internal consistency (sizes, index ranges, units dense 0..U-1); Error naming the first problem.
+  void check() const;
 };
 
 struct DataConfig {

@@ -1,0 +1,101 @@
+#include "lethe/data/image.h"
+
+#include <ATen/Parallel.h>
+
+#include <cmath>
+#include <memory>
+
+#include "lethe/core/error.h"
+#include "lethe/core/fs.h"
+#include "lethe/core/progress.h"
+#include "lethe/data/dataset.h"
+
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STB_IMAGE_IMPLEMENTATION
+#include <stb/stb_image.h>
+
+namespace lethe::data {
+
+namespace {
+// CLIP's normalisation constants (openai/CLIP clip.py _transform), per RGB channel.
+constexpr double kClipMean[3] = {0.48145466, 0.4578275, 0.40821073};
+constexpr double kClipStd[3] = {0.26862954, 0.26130258, 0.27577711};
+}  // namespace
+
+torch::Tensor decode_image(const std::string& bytes, const std::string& name) {
+  LETHE_CHECK(!bytes.empty(), "image '{}' is not a valid PNG/JPEG: empty file", name);
+  LETHE_CHECK(bytes.size() <= static_cast<size_t>(INT32_MAX),
+              "image '{}' is not a valid PNG/JPEG: {} bytes is too large", name, bytes.size());
+  int w = 0, h = 0, channels = 0;
+  std::unique_ptr<stbi_uc, decltype(&stbi_image_free)> px(
+      stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
+                            static_cast<int>(bytes.size()), &w, &h, &channels, 4),
+      &stbi_image_free);
+  LETHE_CHECK(px, "image '{}' is not a valid PNG/JPEG: {}", name, stbi_failure_reason());
+  const int64_t n = static_cast<int64_t>(w) * h;
+  auto out = torch::empty({3, h, w}, torch::kUInt8);
+  uint8_t* dst = out.data_ptr<uint8_t>();
+  const stbi_uc* src = px.get();
+  for (int64_t i = 0; i < n; ++i) {
+    // Over white: c·α + 255·(1−α), in 8-bit fixed point with rounding.
+    const int a = src[4 * i + 3];
+    for (int c = 0; c < 3; ++c) dst[c * n + i] = (src[4 * i + c] * a + 255 * (255 - a) + 127) / 255;
+  }
+  return out;
+}
+
+torch::Tensor resize_center_crop(const torch::Tensor& images, int64_t size) {
+  LETHE_CHECK(size >= 1, "image size must be positive, got {}", size);
+  LETHE_ASSERT(images.dim() == 4 && images.size(1) == 3 && images.scalar_type() == torch::kUInt8);
+  const int64_t h = images.size(2), w = images.size(3);
+  LETHE_CHECK(h >= 1 && w >= 1, "cannot resize an empty {}x{} image", w, h);
+  const int64_t short_side = std::min(h, w);
+  torch::Tensor x = images;
+  int64_t nh = h, nw = w;
+  if (short_side != size) {
+    nh = h <= w ? size : h * size / w;
+    nw = h <= w ? w * size / h : size;
+    namespace F = torch::nn::functional;
+    x = F::interpolate(images.to(torch::kFloat), F::InterpolateFuncOptions()
+                                                     .size(std::vector<int64_t>{nh, nw})
+                                                     .mode(torch::kBicubic)
+                                                     .align_corners(false)
+                                                     .antialias(true))
+            .round_()
+            .clamp_(0, 255)
+            .to(torch::kUInt8);
+  }
+  const auto top = static_cast<int64_t>(std::nearbyint((nh - size) / 2.0));
+  const auto left = static_cast<int64_t>(std::nearbyint((nw - size) / 2.0));
+  return x.slice(2, top, top + size).slice(3, left, left + size).contiguous();
+}
+
+torch::Tensor load_images(const std::vector<std::string>& paths, int64_t size) {
+  const auto n = static_cast<int64_t>(paths.size());
+  auto out = torch::empty({n, 3, size, size}, torch::kUInt8);
+  Progress progress("decoding images", n, "img");
+  constexpr int64_t kChunk = 256;  // progress granularity; decoding runs in parallel within
+  for (int64_t begin = 0; begin < n; begin += kChunk) {
+    const int64_t end = std::min(n, begin + kChunk);
+    at::parallel_for(begin, end, 1, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        auto img = decode_image(read_file(paths[i]), paths[i]);
+        out[i].copy_(resize_center_crop(img.unsqueeze(0), size)[0]);
+      }
+    });
+    progress.tick(end - begin);
+  }
+  progress.done();
+  return out;
+}
+
+torch::Tensor normalize_images(const torch::Tensor& images_u8) {
+  LETHE_ASSERT(images_u8.dim() == 4 && images_u8.size(1) == 3);
+  auto opts = torch::TensorOptions().dtype(torch::kFloat).device(images_u8.device());
+  auto mean = torch::tensor({kClipMean[0], kClipMean[1], kClipMean[2]}, opts).view({1, 3, 1, 1});
+  auto std = torch::tensor({kClipStd[0], kClipStd[1], kClipStd[2]}, opts).view({1, 3, 1, 1});
+  return (images_u8.to(torch::kFloat) / 255.0 - mean) / std;
+}
+
+}  // namespace lethe::data

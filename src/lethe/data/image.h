@@ -1,0 +1,24 @@
+#pragma once
+// Image decoding and CLIP preprocessing (minus normalisation, see normalize_images() in
+// dataset.h). Images are uint8 RGB tensors, channels first.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lethe::data {
+
+// PNG or JPEG bytes → (3,H,W) uint8 RGB; an alpha channel is composited over white.
+// InputError "image '<name>' is not a valid PNG/JPEG: <reason>" otherwise.
+torch::Tensor decode_image(const std::string& bytes, const std::string& name);
+
+// CLIP's resize-and-crop: the shorter side is resized to `size` (bicubic, antialiased when
+// shrinking), then the centre size×size square is cut out. (N,3,H,W) uint8 → (N,3,size,size)
+// uint8. Rounding follows torchvision: long side ⌊long·size/short⌋, crop offset round-half-even.
+torch::Tensor resize_center_crop(const torch::Tensor& images, int64_t size);
+
+// Reads, decodes and preprocesses every file (in parallel): (N,3,size,size) uint8.
+torch::Tensor load_images(const std::vector<std::string>& paths, int64_t size);
+
+}  // namespace lethe::data
