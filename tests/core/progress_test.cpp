@@ -2,7 +2,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pty.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <regex>
 
@@ -80,6 +83,39 @@ TEST(Progress, QuietIsSilent) {
     { Progress p("train", 2); }
     EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
   }
+}
+
+// On a terminal: one line redrawn in place with a bar, finished by a newline.
+TEST(Progress, TtyBarRedrawsOneLine) {
+  Env q("LETHE_QUIET", nullptr);
+  Env l("LETHE_LOG", nullptr);
+  int master = -1, slave = -1;
+  ASSERT_EQ(::openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
+  std::fflush(stderr);
+  int saved = ::dup(STDERR_FILENO);
+  ::dup2(slave, STDERR_FILENO);
+  {
+    Progress p("train", 10, "step");
+    p.tick(4);
+    p.set_note("loss 1.00");
+    p.done();
+  }
+  std::fflush(stderr);
+  ::dup2(saved, STDERR_FILENO);
+  ::close(saved);
+  ::close(slave);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(master, buf, sizeof buf)) > 0;) out.append(buf, n);
+  ::close(master);
+  // The first draw (0/10), redraws if the machine was slow, and the final draw; the terminal
+  // turns "\n" into "\r\n".
+  EXPECT_TRUE(std::regex_match(
+      out, std::regex("\rtrain \\[\\.{20}\\] 0/10 step  0\\.0 step/s\x1b\\[K"
+                      "(\r[^\r]*ETA \\d\\d:\\d\\d[^\r]*\x1b\\[K)*"
+                      "\rtrain \\[#{8}\\.{12}\\] 4/10 step  [0-9.]+ step/s  in \\d\\d:\\d\\d  "
+                      "loss 1\\.00\x1b\\[K\r\n")))
+      << out;
 }
 
 }  // namespace

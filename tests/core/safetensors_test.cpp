@@ -345,6 +345,16 @@ TEST(SafetensorsHostile, MetadataNotStringToString) {
             kPrefix + "__metadata__ value 'a' must be a string, got null");
 }
 
+TEST(SafetensorsHostile, ErrorsStayOneShortLine) {
+  // Names from the file are quoted with control characters escaped...
+  EXPECT_EQ(parse_error(craft(R"({"a\nb":{}})")), kPrefix + "tensor 'a\\x0ab' has no 'dtype'");
+  // ...and cut short (at a character boundary) when huge.
+  // 'é' straddles byte 400 of the error detail.
+  std::string name = std::string(391, 'n') + "\xc3\xa9" + std::string(600, 'n');
+  std::string msg = parse_error(craft(header({entry(name, "")})));
+  EXPECT_EQ(msg, kPrefix + "tensor '" + std::string(391, 'n') + "\xc3\xa9...");
+}
+
 TEST(SafetensorsHostile, ReadFileNamesThePath) {
   auto path = (lethe::testing::temp_dir() / "bad.safetensors").string();
   write_file_atomic(path, le64(16) + "{\"a\":");

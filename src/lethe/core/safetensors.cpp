@@ -72,6 +72,20 @@ size_t invalid_utf8_at(std::string_view s) {
   return std::string_view::npos;
 }
 
+// Error details quote names and values from the file: keep them one short, printable line.
+std::string one_line(const std::string& s) {
+  constexpr size_t kMaxBytes = 400;
+  std::string out;
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    bool continuation = (c & 0xC0) == 0x80;
+    if (out.size() >= kMaxBytes && !continuation) return out + "...";
+    if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
+    else out += ch;
+  }
+  return out;
+}
+
 uint64_t read_u64_le(const char* p) {
   uint64_t v;
   std::memcpy(&v, p, 8);
@@ -92,7 +106,8 @@ class HeaderParser {
 
   template <class... A>
   [[noreturn]] void fail(fmt::format_string<A...> f, A&&... a) const {
-    throw InputError("safetensors file '" + file_ + "': " + fmt::format(f, std::forward<A>(a)...));
+    throw InputError(fmt::format("safetensors file '{}': {}", file_,
+                                 one_line(fmt::format(f, std::forward<A>(a)...))));
   }
 
   json parse(std::string_view header) {
@@ -114,9 +129,7 @@ class HeaderParser {
     try {
       h = json::parse(header.begin(), header.end(), guard);
     } catch (const json::exception& e) {
-      std::string msg = e.what();
-      std::replace(msg.begin(), msg.end(), '\n', ' ');
-      fail("header is not valid JSON: {}", msg);
+      fail("header is not valid JSON: {}", e.what());
     }
     if (!h.is_object()) fail("header is not a JSON object (got {})", h.type_name());
     return h;
