@@ -355,6 +355,33 @@ TEST(SafetensorsHostile, ErrorsStayOneShortLine) {
   EXPECT_EQ(msg, kPrefix + "tensor '" + std::string(391, 'n') + "\xc3\xa9...");
 }
 
+// Every truncation and many single-byte corruptions of a valid file either parse or throw
+// InputError: never another exception or a crash (run under ASan/UBSan to check memory).
+TEST(SafetensorsHostile, TruncationsAndByteFlipsAreInputErrors) {
+  std::string good = serialize_safetensors({{"w", torch::ones({2, 3})},
+                                            {"ids", torch::arange(4, torch::kInt64)},
+                                            {"mask", torch::ones({3}, torch::kBool)}},
+                                           {{"k", "v"}});
+  auto outcome = [](const std::string& bytes) {
+    try {
+      parse_safetensors(bytes, "mutant");
+      return 0;
+    } catch (const InputError&) {
+      return 1;
+    }
+  };
+  int rejected = 0;
+  for (size_t len = 0; len < good.size(); ++len) rejected += outcome(good.substr(0, len));
+  EXPECT_EQ(rejected, static_cast<int>(good.size()));  // a truncated file is never valid
+  for (size_t i = 0; i < good.size(); ++i) {
+    for (char c : {'\0', '"', '{', ']', '9', '-', '\xff'}) {
+      std::string bad = good;
+      bad[i] = c;
+      outcome(bad);
+    }
+  }
+}
+
 TEST(SafetensorsHostile, ReadFileNamesThePath) {
   auto path = (lethe::testing::temp_dir() / "bad.safetensors").string();
   write_file_atomic(path, le64(16) + "{\"a\":");
