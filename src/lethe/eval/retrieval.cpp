@@ -1,6 +1,7 @@
 #include "lethe/eval/retrieval.h"
 
 #include "lethe/core/error.h"
+#include "lethe/core/shape.h"
 
 namespace lethe::eval {
 
@@ -27,7 +28,7 @@ torch::Tensor query_ranks(const torch::Tensor& queries, const torch::Tensor& can
   const int64_t q = queries.size(0), c = candidates.size(0);
   LETHE_CHECK(queries.dim() == 2 && candidates.dim() == 2 && queries.size(1) == candidates.size(1),
               "retrieval: embeddings must be (N,D) with equal D, got {} and {}",
-              queries.sizes(), candidates.sizes());
+              shape_str(queries), shape_str(candidates));
   // Positives grouped by query (CSR), so each chunk builds its mask without scanning all pairs.
   std::vector<int64_t> count(q + 1, 0);
   for (const auto& [a, b] : positives) {

@@ -1,6 +1,7 @@
 #include "lethe/experiment/clip_client.h"
 
 #include "lethe/core/error.h"
+#include "lethe/core/shape.h"
 #include "lethe/core/rng.h"
 #include "lethe/eval/embed.h"
 #include "lethe/train/loop.h"
@@ -15,7 +16,7 @@ void load_parameters(models::Clip& model, const TensorMap& weights) {
     auto* p = params.find(name);
     LETHE_CHECK(p != nullptr, "weights name '{}', which the model does not have", name);
     LETHE_CHECK(p->sizes() == w.sizes(), "tensor '{}' has shape {} but the model expects {}", name,
-                w.sizes(), p->sizes());
+                shape_str(w), shape_str(*p));
     p->copy_(w);
   }
 }
