@@ -6,7 +6,7 @@
 
 namespace lethe {
 
-// Levenshtein distance (byte-wise).
+// Edit distance (byte-wise; an adjacent swap counts as one edit).
 size_t edit_distance(std::string_view a, std::string_view b);
 
 // The candidate closest to `name` if it is plausibly a typo of it, else "".

@@ -75,8 +75,7 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
     extra["steps"] = st.steps;
     extra["samples"] = st.samples;
   } else {
-    extra = train_federated(model, ds, text.tokens, cfg.fl, cfg.train, ctx, out_dir, metrics,
-                            opts.resume);
+    extra = train_federated(model, ds, text.tokens, cfg, ctx, out_dir, metrics, opts.resume);
   }
   train::save_checkpoint(out_dir + "/checkpoints/final.safetensors", state_dict(*model), model_cfg,
                          text.tokenizer);

@@ -41,11 +41,13 @@ struct TrainConfig {
 struct EvalConfig {
   int64_t train_units = 1000;  // units sampled (seeded) from train for the "train" gallery
   int64_t batch = 512;         // embedding batch size
+  int64_t val_units = 500;     // federated: units of the clients' validation pairs evaluated per round
 
   template <class V>
   void visit(V& v) {
     v("train_units", train_units, "units in the training-set gallery").min(1);
     v("batch", batch, "embedding batch size").min(1);
+    v("val_units", val_units, "federated: validation units evaluated after every round").min(1);
   }
 };
 

@@ -1,0 +1,52 @@
+#pragma once
+// Federated CLIP training: the partition, the CLIP client, a strategy from the registry and the
+// simulation transport wired into fl::Federation.
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "lethe/core/context.h"
+#include "lethe/core/metrics.h"
+#include "lethe/data/dataset.h"
+#include "lethe/experiment/experiment.h"
+#include "lethe/fl/client.h"
+#include "lethe/models/clip.h"
+
+namespace lethe::experiment {
+
+// Who trains on what: per client, the pair ids it trains on and the ones it holds out.
+struct ClientData {
+  std::vector<std::vector<int64_t>> train;
+  std::vector<std::vector<int64_t>> val;
+  int64_t num_clients() const { return static_cast<int64_t>(train.size()); }
+};
+
+struct FederationOptions {
+  std::vector<int64_t> excluded_clients;  // sampled as usual, then dropped (retrain replays)
+  std::vector<fl::UpdateFilter> filters;  // server-side update filters = client gradient filters
+  bool resume = false;
+  int64_t rounds = 0;                     // 0 = cfg.fl.rounds
+  bool server_eval = true;                // R@1 on the validation gallery after every round
+};
+
+// Runs the federation in `dir` (checkpoints/, history/) from the model's current weights (or
+// the newest checkpoint when resuming); the model ends holding the final global weights.
+// Returns the run's totals (rounds, client fits, steps, bytes, wall time).
+nlohmann::json run_federation(models::Clip& model, const data::Dataset& ds,
+                              const torch::Tensor& tokens, const ClientData& clients,
+                              const ExperimentConfig& cfg, const Context& ctx,
+                              const std::string& dir, MetricsWriter& metrics,
+                              const FederationOptions& opts = {});
+
+// The partition of a run folder (made on a fresh run, reloaded and checked otherwise).
+ClientData client_data(const ExperimentConfig& cfg, const data::Dataset& ds, const std::string& run_dir);
+
+// lethe train with mode = "federated": partition + run_federation.
+nlohmann::json train_federated(models::Clip& model, const data::Dataset& ds,
+                               const torch::Tensor& tokens, const ExperimentConfig& cfg,
+                               const Context& ctx, const std::string& out_dir,
+                               MetricsWriter& metrics, bool resume);
+
+}  // namespace lethe::experiment
