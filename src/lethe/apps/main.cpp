@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   lethe::app::Action action;
   lethe::app::add_train_command(app, &action);
   lethe::app::add_eval_command(app, &action);
+  lethe::app::add_unlearn_command(app, &action);
   lethe::app::add_data_command(app, &action);
   lethe::app::add_methods_command(app, &action);
   lethe::app::add_demo_command(app, &action);

@@ -1,0 +1,100 @@
+#include "lethe/unlearn/audit.h"
+
+#include <set>
+
+#include "lethe/core/fs.h"
+#include "lethe/core/rng.h"
+#include "lethe/core/safetensors.h"
+#include "lethe/eval/auc.h"
+#include "lethe/eval/embed.h"
+#include "lethe/eval/mia.h"
+#include "lethe/train/central.h"
+
+namespace lethe::unlearn {
+
+namespace {
+
+std::vector<int64_t> sample_pairs(const std::vector<int64_t>& ids, int64_t n, uint64_t seed,
+                                  int64_t tag) {
+  if (static_cast<int64_t>(ids.size()) <= n) return ids;
+  auto rng = make_engine(seed, tag, -1, Stream::kEval);
+  auto perm = permutation(static_cast<int64_t>(ids.size()), rng);
+  std::vector<int64_t> out;
+  for (int64_t i = 0; i < n; ++i) out.push_back(ids[perm[i]]);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+int64_t count_units(const data::Dataset& ds, const std::vector<int64_t>& ids) {
+  std::set<int64_t> u;
+  for (int64_t p : ids) u.insert(ds.pairs[p].unit);
+  return static_cast<int64_t>(u.size());
+}
+
+// Unit-norm embeddings of each pair's image and caption, row i = pair ids[i].
+std::pair<torch::Tensor, torch::Tensor> pair_embeddings(models::Clip& model, const UnlearnInputs& in,
+                                                        const std::vector<int64_t>& ids) {
+  auto g = eval::make_gallery(in.ds, ids);
+  auto img = eval::embed_images(model, in.ds.images.index_select(0, torch::tensor(g.images)), in.ctx);
+  auto txt = eval::embed_texts(model, in.tokens.index_select(0, torch::tensor(g.captions)), in.ctx);
+  std::vector<int64_t> ii, ti;
+  for (const auto& [a, b] : g.positives) ii.push_back(a), ti.push_back(b);
+  return {img.index_select(0, torch::tensor(ii)), txt.index_select(0, torch::tensor(ti))};
+}
+
+}  // namespace
+
+AuditSets make_audit_sets(const UnlearnInputs& in, int64_t max_units) {
+  AuditSets s;
+  const uint64_t seed = in.ctx.seed();
+  s.forget = count_units(in.ds, in.forget.forget) > max_units
+                 ? train::sample_units(in.ds, in.forget.forget, max_units, seed)
+                 : in.forget.forget;
+  s.units = count_units(in.ds, s.forget);
+  s.retain = train::sample_units(in.ds, in.forget.retain, s.units, seed + 1);
+  s.test = train::sample_units(in.ds, in.ds.test, s.units, seed + 2);
+  s.auc_retain = sample_pairs(in.forget.retain, in.ucfg.auc_chunks * int64_t(s.forget.size()), seed, 1);
+  s.members = sample_pairs(in.forget.retain, 1000, seed, 2);
+  s.nonmembers = sample_pairs(in.ds.test, 1000, seed, 3);
+  std::set<int64_t> caps;
+  for (int64_t p : sample_pairs(in.ds.test, in.ucfg.mia_distractors, seed, 4))
+    caps.insert(in.ds.pairs[p].caption);
+  s.distractors.assign(caps.begin(), caps.end());
+  return s;
+}
+
+nlohmann::json audit_model(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights) {
+  auto model = model_with(in, weights);
+  nlohmann::json out;
+  out["forget"] = eval::evaluate_pairs(model, in.ds, in.tokens, sets.forget, in.ctx).to_json();
+  out["retain"] = eval::evaluate_pairs(model, in.ds, in.tokens, sets.retain, in.ctx).to_json();
+  out["test"] = eval::evaluate_pairs(model, in.ds, in.tokens, sets.test, in.ctx).to_json();
+
+  auto [fi, ft] = pair_embeddings(model, in, sets.forget);
+  auto [ri, rt] = pair_embeddings(model, in, sets.auc_retain);
+  out["auc_deleted_vs_remaining"] = eval::deleted_vs_remaining_auc(
+      (fi * ft).sum(1), (ri * rt).sum(1), in.ucfg.auc_chunks, in.ctx.seed());
+
+  const double scale = model->logit_scale_exp().item<double>();
+  auto distractors = eval::embed_texts(model, in.tokens.index_select(0, torch::tensor(sets.distractors)), in.ctx);
+  auto feats = [&](const std::vector<int64_t>& ids) {
+    auto [i, t] = pair_embeddings(model, in, ids);
+    return eval::mia_features(i, t, distractors, scale);
+  };
+  auto forget_feats = eval::mia_features(fi, ft, distractors, scale);
+  out["mia"] = eval::membership_inference(feats(sets.members), feats(sets.nonmembers), forget_feats,
+                                          in.ctx.seed())
+                   .to_json();
+  return out;
+}
+
+void add_gaps(nlohmann::json& block, const nlohmann::json& reference) {
+  auto gap = [&](const char* split) {
+    return std::abs(block[split]["r1"].get<double>() - reference[split]["r1"].get<double>());
+  };
+  block["gap"] = {{"forget_r1", gap("forget")}, {"retain_r1", gap("retain")}, {"test_r1", gap("test")}};
+}
+
+std::string weights_sha256(const TensorMap& weights) { return sha256_hex(serialize_safetensors(weights)); }
+
+}  // namespace lethe::unlearn

@@ -1,0 +1,28 @@
+#pragma once
+// Evaluating one model for the audit (METHODS.md §6): forget / retain-sample / test retrieval at
+// one fixed gallery size, the deleted-vs-remaining AUC and membership inference.
+#include <nlohmann/json.hpp>
+
+#include "lethe/unlearn/unlearner.h"
+
+namespace lethe::unlearn {
+
+struct AuditSets {
+  std::vector<int64_t> forget, retain, test;  // galleries, the same number of units each
+  std::vector<int64_t> auc_retain;            // retained pairs for the AUC chunks
+  std::vector<int64_t> members, nonmembers;   // MIA: retain-train pairs vs test pairs
+  std::vector<int64_t> distractors;           // caption ids the MIA loss ranks against
+  int64_t units = 0;
+};
+
+AuditSets make_audit_sets(const UnlearnInputs& in, int64_t max_units = 1000);
+
+// {"forget", "retain", "test": RecallBlock, "auc_deleted_vs_remaining", "mia": {...}}
+nlohmann::json audit_model(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights);
+
+// Adds "gap" (|X − X_ref| for forget/retain/test R@1) to a method's block.
+void add_gaps(nlohmann::json& block, const nlohmann::json& reference);
+
+std::string weights_sha256(const TensorMap& weights);
+
+}  // namespace lethe::unlearn

@@ -1,0 +1,36 @@
+#include "lethe/unlearn/federation_runner.h"
+
+#include <filesystem>
+
+#include "lethe/core/metrics.h"
+#include "lethe/experiment/clip_client.h"
+
+namespace lethe::unlearn {
+
+RoundsResult run_rounds(const UnlearnInputs& in, const TensorMap& start, int64_t rounds,
+                        const std::string& tag, const std::vector<fl::UpdateFilter>& filters) {
+  RoundsResult out;
+  if (rounds <= 0) {
+    out.weights = clone(start);
+    return out;
+  }
+  auto cfg = in.cfg;
+  cfg.fl.rounds = rounds;
+  cfg.fl.history_every = 0;  // a method's own rounds need no history
+  cfg.fl.sketch_max_rank = 0;
+  const std::string dir = in.work_dir + "/" + tag;
+  std::filesystem::remove_all(dir);
+  auto model = model_with(in, start);
+  MetricsWriter metrics(dir + "/metrics.jsonl");
+  auto totals = experiment::run_federation(
+      model, in.ds, in.tokens, in.forget.retained, cfg, in.ctx, dir, metrics,
+      {.excluded_clients = in.forget.removed_clients, .filters = filters, .rounds = rounds,
+       .server_eval = false});
+  out.weights = experiment::trainable_parameters(model);
+  out.cost.rounds = totals.value("rounds", int64_t{0});
+  out.cost.local_steps = totals.value("steps", int64_t{0});
+  out.cost.bytes = totals.value("bytes_down", int64_t{0}) + totals.value("bytes_up", int64_t{0});
+  return out;
+}
+
+}  // namespace lethe::unlearn

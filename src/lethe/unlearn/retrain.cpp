@@ -1,0 +1,64 @@
+#include "lethe/unlearn/retrain.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include "lethe/core/fs.h"
+#include "lethe/core/log.h"
+#include "lethe/core/metrics.h"
+#include "lethe/core/rng.h"
+#include "lethe/core/safetensors.h"
+#include "lethe/experiment/clip_client.h"
+#include "lethe/train/checkpoint.h"
+
+namespace lethe::unlearn {
+
+Reference retrain_reference(const UnlearnInputs& in, const std::string& cache_dir) {
+  const std::string weights = cache_dir + "/weights.safetensors";
+  const std::string info = cache_dir + "/reference.json";
+  Reference ref;
+  if (file_exists(weights) && file_exists(info)) {
+    auto meta = nlohmann::json::parse(read_file(info), nullptr, false);
+    LETHE_CHECK(!meta.is_discarded() && meta.value("manifest_sha256", "") == in.forget.sha256,
+                "retrain cache '{}' is corrupt or belongs to another request; delete the folder",
+                info);
+    ref.weights = read_safetensors(weights).tensors;
+    ref.wall_s = meta.at("wall_s");
+    ref.cost.rounds = meta.value("rounds", int64_t{0});
+    ref.cost.local_steps = meta.value("local_steps", int64_t{0});
+    ref.cost.bytes = meta.value("bytes", int64_t{0});
+    ref.cost.wall_s = ref.wall_s;
+    ref.from_cache = true;
+    log::info("retrain reference: reusing {}", cache_dir);
+    return ref;
+  }
+  log::info("retrain reference: replaying training on D_r ({} pairs) into {}", in.forget.retain.size(),
+            cache_dir);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::filesystem::remove_all(cache_dir);
+  auto cfg = in.cfg;
+  cfg.fl.history_every = 0;
+  cfg.fl.sketch_max_rank = 0;
+  // The same initial weights as the original run (experiment.cpp draws them from this stream).
+  auto model = train::make_model(in.model_cfg, stream_seed(in.ctx.seed(), 0, -1, Stream::kInit));
+  MetricsWriter metrics(cache_dir + "/metrics.jsonl");
+  auto totals = experiment::run_federation(model, in.ds, in.tokens, in.forget.retained, cfg, in.ctx,
+                                           cache_dir + "/run", metrics,
+                                           {.excluded_clients = in.forget.removed_clients,
+                                            .server_eval = false});
+  ref.weights = experiment::trainable_parameters(model);
+  ref.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ref.cost.wall_s = ref.wall_s;
+  ref.cost.rounds = totals.value("rounds", int64_t{0});
+  ref.cost.local_steps = totals.value("steps", int64_t{0});
+  ref.cost.bytes = totals.value("bytes_down", int64_t{0}) + totals.value("bytes_up", int64_t{0});
+  write_safetensors(weights, ref.weights, {{"lethe.manifest_sha256", in.forget.sha256}});
+  nlohmann::json meta = {{"manifest_sha256", in.forget.sha256}, {"request", in.forget.request.str()},
+                         {"wall_s", ref.wall_s}, {"rounds", ref.cost.rounds},
+                         {"local_steps", ref.cost.local_steps}, {"bytes", ref.cost.bytes}};
+  write_file_atomic(info, meta.dump(2) + "\n");  // written last: its presence marks a complete cache
+  std::filesystem::remove_all(cache_dir + "/run/checkpoints");
+  return ref;
+}
+
+}  // namespace lethe::unlearn

@@ -1,0 +1,128 @@
+#include "lethe/unlearn/session.h"
+
+#include <chrono>
+#include <fstream>
+
+#include "lethe/core/fs.h"
+#include "lethe/core/log.h"
+#include "lethe/experiment/clip_client.h"
+#include "lethe/experiment/experiment.h"
+#include "lethe/experiment/federated.h"
+#include "lethe/train/checkpoint.h"
+#include "lethe/train/text.h"
+#include "lethe/unlearn/audit.h"
+#include "lethe/unlearn/report.h"
+#include "lethe/unlearn/retrain.h"
+#include "lethe/unlearn/unlearner.h"
+
+namespace lethe::unlearn {
+
+namespace {
+
+// The original run's per-round curve (loss, server validation R@1) for the report.
+nlohmann::json training_curve(const std::string& run_dir) {
+  nlohmann::json rounds = nlohmann::json::array();
+  std::ifstream in(run_dir + "/metrics.jsonl");
+  std::map<int64_t, nlohmann::json> by_round;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.contains("round")) continue;
+    auto& r = by_round[j["round"].get<int64_t>()];
+    r["round"] = j["round"];
+    if (j["event"] == "fl_round") r["loss"] = j["loss"], r["wall_s"] = j["wall_s"];
+    if (j["event"] == "fl_eval" && j.contains("server_val_r1")) r["val_r1"] = j["server_val_r1"];
+  }
+  for (auto& [k, v] : by_round) rounds.push_back(v);
+  return rounds;
+}
+
+}  // namespace
+
+nlohmann::json run_unlearning(const SessionOptions& opts) {
+  register_builtin_unlearners();
+  LETHE_CHECK(!opts.methods.empty(), "--method names no method");
+  for (const auto& m : opts.methods) unlearners().get(m);  // unknown names fail before any work
+  const auto request = parse_request(opts.request);
+  const std::string config_path = opts.run_dir + "/config.toml";
+  LETHE_CHECK(file_exists(config_path), "--run {}: no config.toml (not a Lethe run folder)", opts.run_dir);
+  const std::string ck_path = opts.run_dir + "/checkpoints/final.safetensors";
+  LETHE_CHECK(file_exists(ck_path), "--run {}: no checkpoints/final.safetensors (did training finish?)",
+              opts.run_dir);
+
+  // The run's config, then this call's overrides: [unlearn] knobs and run-time settings.
+  auto doc = config::Document::from_string(read_file(config_path), config_path);
+  doc.apply_overrides(opts.overrides);
+  experiment::ExperimentConfig cfg;
+  UnlearnConfig ucfg;
+  doc.read(cfg);
+  doc.read_section("unlearn", ucfg);
+  doc.finish();
+  LETHE_CHECK(cfg.run.mode == "federated", "--run {}: unlearning needs a federated run (run.mode = '{}')",
+              opts.run_dir, cfg.run.mode);
+
+  Context ctx(cfg.run.context);
+  auto ck = train::load_checkpoint(ck_path);
+  auto ds = data::load(cfg.data);
+  auto text = train::encode_text(ds, tokenize::BpeTokenizer::from_merges_text(ck.merges),
+                                 ck.model.context_length);
+  auto clients = experiment::client_data(cfg, ds, opts.run_dir);
+  auto forget = make_forget_set(request, ds, clients, ctx.seed());
+  auto original_model = train::model_from_checkpoint(ck);
+  const TensorMap original = experiment::trainable_parameters(original_model);
+  const std::string out = opts.out_dir.empty() ? opts.run_dir + "/unlearn/" + request.slug() : opts.out_dir;
+  make_dirs(out);
+  log::info("request {}: forget {} pairs held by {} client(s), retain {} pairs", request.str(),
+            forget.forget.size(), forget.holders.size(), forget.retain.size());
+
+  UnlearnInputs in{cfg, ctx, ds, text.tokens, clients, forget, original, ck.model, ucfg,
+                   opts.run_dir, out + "/work"};
+  auto ref = retrain_reference(in, opts.run_dir + "/unlearn/retrain-" + forget.sha256.substr(0, 12));
+  auto sets = make_audit_sets(in);
+
+  nlohmann::json audit;
+  audit["request"] = request.str();
+  audit["forget_size"] = forget.forget.size();
+  audit["manifest_sha256"] = forget.sha256;
+  audit["gallery_units"] = sets.units;
+  audit["reference"] = audit_model(in, sets, ref.weights);
+  audit["reference"]["method"] = "retrain";
+  audit["reference"]["wall_s"] = ref.wall_s;
+  audit["reference"]["from_cache"] = ref.from_cache;
+  audit["reference"]["weights_sha256"] = weights_sha256(ref.weights);
+  audit["original"] = audit_model(in, sets, original);
+  audit["original"]["weights_sha256"] = weights_sha256(original);
+  audit["training"] = training_curve(opts.run_dir);
+  audit["methods"] = nlohmann::json::object();
+  for (const auto& name : opts.methods) {
+    log::info("unlearning with {}", name);
+    auto method = unlearners().get(name).factory();
+    const auto t0 = std::chrono::steady_clock::now();
+    auto res = method->run(in);
+    res.cost.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    auto block = audit_model(in, sets, res.weights);
+    add_gaps(block, audit["reference"]);
+    for (const auto& [k, v] : res.cost.to_json().items()) block[k] = v;
+    block["cost_ratio"] = ref.wall_s > 0 ? res.cost.wall_s / ref.wall_s : 0.0;
+    block["weights_sha256"] = weights_sha256(res.weights);
+    block["details"] = res.details;
+    audit["methods"][name] = block;
+    auto model = model_with(in, res.weights);
+    train::save_checkpoint(out + "/" + name + ".safetensors", state_dict(*model), ck.model,
+                           tokenize::BpeTokenizer::from_merges_text(ck.merges),
+                           {{"lethe.request", request.str()}, {"lethe.method", name}});
+  }
+  add_gaps(audit["original"], audit["reference"]);
+  write_file_atomic(out + "/manifest.json", forget.manifest().dump() + "\n");
+  write_file_atomic(out + "/audit.json", audit.dump(2) + "\n");
+  if (opts.report) {
+    if (file_exists(chartjs_default_path())) {
+      write_report(out + "/report.html", audit);
+    } else {
+      log::warn("report.html skipped: {} is missing (run scripts/setup)", chartjs_default_path());
+    }
+  }
+  return audit;
+}
+
+}  // namespace lethe::unlearn

@@ -1,0 +1,34 @@
+#include "lethe/unlearn/unlearner.h"
+
+#include "lethe/experiment/clip_client.h"
+#include "lethe/train/checkpoint.h"
+#include "lethe/unlearn/methods.h"
+
+namespace lethe::unlearn {
+
+nlohmann::json Cost::to_json() const {
+  return {{"wall_s", wall_s},
+          {"local_steps", local_steps},
+          {"rounds", rounds},
+          {"bytes", bytes},
+          {"history_bytes_read", history_bytes_read}};
+}
+
+Registry<UnlearnerFactory>& unlearners() {
+  static Registry<UnlearnerFactory> r("unlearning method");
+  return r;
+}
+
+models::Clip model_with(const UnlearnInputs& in, const TensorMap& weights) {
+  auto model = train::make_model(in.model_cfg, 0);
+  experiment::load_parameters(model, weights);
+  return model;
+}
+
+void register_builtin_unlearners() {
+  auto& r = unlearners();
+  if (r.contains("finetune")) return;
+  register_federated_methods(r);
+}
+
+}  // namespace lethe::unlearn

@@ -1,0 +1,65 @@
+#pragma once
+// The Unlearner interface and its registry. A method gets the original run (config, data,
+// partition, θ^T, history) and the forget set, and returns new weights plus what it cost.
+// Methods never see a transport: the federations they run are the same engine as training.
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "lethe/core/context.h"
+#include "lethe/core/registry.h"
+#include "lethe/core/tensor_map.h"
+#include "lethe/experiment/experiment.h"
+#include "lethe/experiment/federated.h"
+#include "lethe/unlearn/forget_set.h"
+#include "lethe/unlearn/unlearn_config.h"
+
+namespace lethe::unlearn {
+
+struct Cost {
+  double wall_s = 0;             // measured by the caller around run()
+  int64_t local_steps = 0;       // client optimiser steps
+  int64_t rounds = 0;            // federated rounds
+  int64_t bytes = 0;             // bytes communicated (down + up)
+  int64_t history_bytes_read = 0;
+  nlohmann::json to_json() const;
+};
+
+struct UnlearnInputs {
+  const experiment::ExperimentConfig& cfg;  // the original run's resolved config
+  const Context& ctx;
+  const data::Dataset& ds;
+  const torch::Tensor& tokens;              // every caption's tokens
+  const experiment::ClientData& clients;    // the original partition
+  const ForgetSet& forget;
+  const TensorMap& original;                // θ^T: trainable parameters
+  const models::ClipConfig& model_cfg;      // resolved
+  const UnlearnConfig& ucfg;
+  std::string run_dir;                      // the original run (history/, checkpoints/)
+  std::string work_dir;                     // scratch for this method's own federations
+};
+
+struct UnlearnOutput {
+  TensorMap weights;  // trainable parameters of the unlearned model
+  Cost cost;
+  nlohmann::json details = nlohmann::json::object();  // method-specific (stopping rule, |E|, …)
+};
+
+class Unlearner {
+ public:
+  virtual ~Unlearner() = default;
+  virtual UnlearnOutput run(const UnlearnInputs& in) = 0;
+};
+
+using UnlearnerFactory = std::function<std::unique_ptr<Unlearner>()>;
+Registry<UnlearnerFactory>& unlearners();
+// Every built-in method (METHODS.md §2). Idempotent.
+void register_builtin_unlearners();
+
+// A model built from `weights` (trainable parameters over the original's architecture).
+models::Clip model_with(const UnlearnInputs& in, const TensorMap& weights);
+
+}  // namespace lethe::unlearn
