@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "lethe/core/config.h"
+#include "lethe/models/transformer.h"
+#include "lethe/models/vit.h"
 
 namespace lethe::models {
 
@@ -60,12 +62,20 @@ struct ClipConfig {
   ClipConfig resolved() const;
 };
 
+// The transformer shapes of the image / text tower of a resolved config, with LoRA adapters as
+// configured (mlp_width = int(width · mlp_ratio), as OpenCLIP).
+TransformerOptions vision_tower_options(const ClipConfig& resolved);
+TransformerOptions text_tower_options(const ClipConfig& resolved);
+
 // forward shapes:
 //   encode_image: images (N,3,H,W) float, normalised → (N,embed_dim), not normalised
 //   encode_text:  tokens (N,L) int64 with <end_of_text> the largest id in each row → (N,embed_dim)
 class ClipImpl : public torch::nn::Module {
  public:
-  explicit ClipImpl(const ClipConfig& cfg);  // cfg must be resolved()
+  // cfg must be resolved() (resolving again is a no-op) and have vocab_size > 0. Initialisation
+  // draws from torch's global generator (torch::manual_seed first for a reproducible model).
+  // With lora_rank > 0 only the adapter factors train (see lora.h, set_trainable_for_lora).
+  explicit ClipImpl(const ClipConfig& cfg);
 
   torch::Tensor encode_image(const torch::Tensor& images);
   torch::Tensor encode_text(const torch::Tensor& tokens);
@@ -81,8 +91,16 @@ class ClipImpl : public torch::nn::Module {
 
  private:
   ClipConfig cfg_;
-  struct Towers;
-  std::shared_ptr<torch::nn::Module> visual_, transformer_;
+  VisionTransformer visual_{nullptr};
+  // Text tower, registered at the top level as in OpenCLIP.
+  torch::nn::Embedding token_embedding_{nullptr};
+  torch::Tensor positional_embedding_;  // (context_length, text_width)
+  Transformer transformer_{nullptr};
+  torch::nn::LayerNorm ln_final_{nullptr};
+  torch::Tensor text_projection_;  // (text_width, embed_dim), applied as x·text_projection
+  // (context_length)² causal mask: a plain member, not model state (OpenCLIP keeps it as a
+  // non-persistent buffer), moved lazily to the device of the tokens.
+  torch::Tensor attn_mask_;
 };
 TORCH_MODULE(Clip);
 
