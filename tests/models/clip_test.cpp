@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "fixtures.h"
+#include "lethe/core/context.h"
 #include "lethe/core/tensor_map.h"
 
 namespace lethe::models {
@@ -130,6 +131,32 @@ TEST(Clip, RowsOfABatchAreIndependent) {
   for (int64_t i = 0; i < 4; ++i) {
     EXPECT_TRUE(torch::allclose(img[i], model->encode_image(images.slice(0, i, i + 1))[0], 1e-5, 1e-6));
     EXPECT_TRUE(torch::allclose(txt[i], model->encode_text(t.slice(0, i, i + 1))[0], 1e-5, 1e-6));
+  }
+}
+
+// Training runs under bf16 autocast (Context precision "bf16"): matmuls in bf16, the residual
+// stream and LayerNorms in fp32, gradients reaching every parameter.
+TEST(Clip, RunsUnderBfloat16Autocast) {
+  auto model = make_tiny(4);
+  auto images = torch::randn({2, 3, 16, 16});
+  auto t = tokens({caption({1, 2}, 16), caption({3}, 16)});
+  auto img32 = model->encode_image(images), txt32 = model->encode_text(t);
+  ContextConfig cc;
+  cc.precision = "bf16";
+  Context ctx(cc);
+  torch::Tensor img16, txt16;
+  {
+    AutocastGuard ac(ctx);
+    img16 = model->encode_image(images);
+    txt16 = model->encode_text(t);
+    (img16.to(torch::kFloat).sum() + txt16.to(torch::kFloat).sum()).backward();
+  }
+  EXPECT_TRUE(torch::allclose(img16.to(torch::kFloat), img32, 0.05, 0.05));
+  EXPECT_TRUE(torch::allclose(txt16.to(torch::kFloat), txt32, 0.05, 0.05));
+  for (const auto& p : model->named_parameters()) {
+    if (p.key() == "logit_scale") continue;
+    ASSERT_TRUE(p.value().grad().defined()) << p.key();
+    EXPECT_EQ(p.value().grad().scalar_type(), torch::kFloat) << p.key();
   }
 }
 

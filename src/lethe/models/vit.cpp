@@ -29,9 +29,11 @@ torch::Tensor VisionTransformerImpl::forward(const torch::Tensor& images) {
   LETHE_CHECK(images.dim() == 4 && images.size(1) == 3 && images.size(2) == s && images.size(3) == s,
               "images must be (N,3,{},{}) for this model, got {}", s, s, shape_str(images));
   const int64_t n = images.size(0), w = options.transformer().width();
-  auto x = conv1->forward(images).flatten(2).transpose(1, 2);  // (N,g²,w)
-  auto cls = class_embedding.to(x.dtype()).view({1, 1, w}).expand({n, 1, w});
-  x = torch::cat({cls, x}, 1) + positional_embedding.to(x.dtype());  // (N,1+g²,w)
+  // The residual stream stays in the parameters' dtype: under bf16 autocast only the matrix
+  // products run in bf16 (and LibTorch's CPU LayerNorm rejects bf16 input with fp32 weights).
+  auto x = conv1->forward(images).flatten(2).transpose(1, 2).to(class_embedding.scalar_type());  // (N,g²,w)
+  auto cls = class_embedding.view({1, 1, w}).expand({n, 1, w});
+  x = torch::cat({cls, x}, 1) + positional_embedding;  // (N,1+g²,w)
   x = transformer->forward(ln_pre->forward(x));
   // LayerNorm is per token, so pooling the class token first is OpenCLIP's ln_post-then-pool.
   return torch::matmul(ln_post->forward(x.select(1, 0)), proj);
