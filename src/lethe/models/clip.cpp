@@ -1,6 +1,7 @@
 #include "lethe/models/clip.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "lethe/core/error.h"
 #include "lethe/models/shape.h"
