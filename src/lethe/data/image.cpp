@@ -47,7 +47,7 @@ torch::Tensor decode_image(const std::string& bytes, const std::string& name) {
 
 torch::Tensor resize_center_crop(const torch::Tensor& images, int64_t size) {
   LETHE_CHECK(size >= 1, "image size must be positive, got {}", size);
-  LETHE_ASSERT(images.dim() == 4 && images.size(1) == 3 && images.scalar_type() == torch::kUInt8);
+  LETHE_ASSERT(images.dim() == 4 && images.scalar_type() == torch::kUInt8);
   const int64_t h = images.size(2), w = images.size(3);
   LETHE_CHECK(h >= 1 && w >= 1, "cannot resize an empty {}x{} image", w, h);
   const int64_t short_side = std::min(h, w);

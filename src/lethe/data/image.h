@@ -14,7 +14,7 @@ namespace lethe::data {
 torch::Tensor decode_image(const std::string& bytes, const std::string& name);
 
 // CLIP's resize-and-crop: the shorter side is resized to `size` (bicubic, antialiased when
-// shrinking), then the centre size×size square is cut out. (N,3,H,W) uint8 → (N,3,size,size)
+// shrinking), then the centre size×size square is cut out. (N,C,H,W) uint8 → (N,C,size,size)
 // uint8. Rounding follows torchvision: long side ⌊long·size/short⌋, crop offset round-half-even.
 torch::Tensor resize_center_crop(const torch::Tensor& images, int64_t size);
 
