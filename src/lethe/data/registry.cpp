@@ -1,0 +1,39 @@
+#include "lethe/data/registry.h"
+
+#include <mutex>
+
+#include "lethe/data/emoji.h"
+#include "lethe/data/fashion_mnist.h"
+#include "lethe/data/karpathy.h"
+#include "lethe/data/shapes.h"
+
+namespace lethe::data {
+
+Registry<DatasetFactory>& datasets() {
+  static Registry<DatasetFactory> registry("dataset");
+  return registry;
+}
+
+void register_builtin_datasets() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    auto& r = datasets();
+    r.add("emoji", "emoji images of 4 vendors captioned with CLDR labels (npm; train 3 vendors, test apple)",
+          load_emoji);
+    r.add("fashion-mnist", "Fashion-MNIST, 70,000 grey clothing images with template captions (class-level)",
+          load_fashion_mnist);
+    r.add("shapes", "procedural coloured shapes on a 3x3 grid with exact captions (no files)",
+          load_shapes);
+    r.add("karpathy", "Flickr30K / MS-COCO from a Karpathy-split JSON and its image folder",
+          load_karpathy);
+  });
+}
+
+Dataset load(const DataConfig& cfg) {
+  register_builtin_datasets();
+  Dataset ds = datasets().get(cfg.name).factory(cfg);
+  ds.check();
+  return ds;
+}
+
+}  // namespace lethe::data
