@@ -126,6 +126,12 @@ TEST(FashionMnist, LoadsAFixtureFolder) {
   EXPECT_EQ(ds.label("class", 9), "ankle boot");
   EXPECT_THAT(ds.captions[ds.pairs[9].caption], HasSubstr("an ankle boot"));
   EXPECT_THAT(ds.captions[ds.pairs[7].caption], HasSubstr("a sneaker"));
+  for (const auto& caption : ds.captions) {
+    EXPECT_THAT(caption, ::testing::Not(HasSubstr(" a an "))) << caption;
+    EXPECT_THAT(caption, ::testing::Not(HasSubstr("grey an "))) << caption;
+  }
+  EXPECT_NE(std::find(ds.captions.begin(), ds.captions.end(),
+                      "a grey ankle boot on a plain background"), ds.captions.end());
   std::set<std::string> templates_used;
   for (int64_t i = 0; i < 200; ++i) templates_used.insert(fashion_caption(0, true, i));
   EXPECT_EQ(templates_used.size(), 6u);

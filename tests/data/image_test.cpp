@@ -119,6 +119,24 @@ TEST(LoadImages, DecodesEveryFileInOrder) {
               HasSubstr("cannot read file '" + (dir / "missing.png").string() + "'"));
 }
 
+TEST(LoadImages, MixedSizesMatchOneByOnePreprocessing) {
+  auto dir = testing::temp_dir();
+  std::vector<std::string> paths;
+  const int sizes[][2] = {{20, 30}, {20, 30}, {17, 9}, {20, 30}, {40, 40}};
+  for (int i = 0; i < 5; ++i) {
+    std::vector<uint8_t> px;
+    for (int k = 0; k < sizes[i][0] * sizes[i][1] * 3; ++k) px.push_back(static_cast<uint8_t>(k * 7 + i));
+    auto p = dir / fmt::format("{}.png", i);
+    testing::write_png(p, sizes[i][0], sizes[i][1], 3, px);
+    paths.push_back(p.string());
+  }
+  auto imgs = load_images(paths, 12);
+  for (int i = 0; i < 5; ++i) {
+    auto one = resize_center_crop(decode_image(read_file(paths[i]), paths[i]).unsqueeze(0), 12);
+    EXPECT_TRUE(imgs[i].equal(one[0])) << i;
+  }
+}
+
 TEST(NormalizeImages, UsesClipMeanAndStd) {
   auto u8 = torch::zeros({1, 3, 2, 2}, torch::kUInt8);
   u8[0][0].fill_(255);

@@ -23,14 +23,14 @@ constexpr std::array<const char*, 4> kFiles = {
     "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
     "t10k-labels-idx1-ubyte.gz"};
 
-// "{}" is the class noun with its article ("a sneaker", "an ankle boot").
+// {0}: the class noun with its article ("a sneaker", "an ankle boot"); {1}: the bare noun.
 constexpr std::array<const char*, 6> kTemplates = {
-    "a photo of {}",
-    "a grey {} on a plain background",
-    "a black and white photo of {}",
-    "a low resolution photo of {}",
-    "a product photo of {}",
-    "a small picture of {}"};
+    "a photo of {0}",
+    "a grey {1} on a plain background",
+    "a black and white photo of {0}",
+    "a low resolution photo of {0}",
+    "a product photo of {0}",
+    "a small picture of {0}"};
 
 // Class names as caption nouns ("T-shirt/top" reads as "t-shirt").
 constexpr std::array<const char*, 10> kNouns = {"t-shirt", "trouser", "pullover", "dress",
@@ -69,7 +69,7 @@ int template_of(bool train, int64_t index) {
 std::string caption_text(int label, int tmpl) {
   const std::string noun = kNouns[label];
   const bool vowel = std::string_view("aeiou").find(noun[0]) != std::string_view::npos;
-  return fmt::format(fmt::runtime(kTemplates[tmpl]), (vowel ? "an " : "a ") + noun);
+  return fmt::format(fmt::runtime(kTemplates[tmpl]), (vowel ? "an " : "a ") + noun, noun);
 }
 
 // One split: images (n,1,S,S) uint8, resized in chunks (float copies of all 60,000 would take

@@ -75,15 +75,23 @@ torch::Tensor load_images(const std::vector<std::string>& paths, int64_t size) {
   const auto n = static_cast<int64_t>(paths.size());
   auto out = torch::empty({n, 3, size, size}, torch::kUInt8);
   Progress progress("decoding images", n, "img");
-  constexpr int64_t kChunk = 256;  // progress granularity; decoding runs in parallel within
+  // Chunks bound memory and set the progress granularity. Within one, files decode in parallel,
+  // then runs of equal-sized images resize as one batch (one interpolate call per run, not per
+  // image: most sources have a single size).
+  constexpr int64_t kChunk = 512;
+  std::vector<torch::Tensor> decoded(std::min(n, kChunk));
   for (int64_t begin = 0; begin < n; begin += kChunk) {
     const int64_t end = std::min(n, begin + kChunk);
     at::parallel_for(begin, end, 1, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        auto img = decode_image(read_file(paths[i]), paths[i]);
-        out[i].copy_(resize_center_crop(img.unsqueeze(0), size)[0]);
-      }
+      for (int64_t i = b; i < e; ++i) decoded[i - begin] = decode_image(read_file(paths[i]), paths[i]);
     });
+    for (int64_t run = begin; run < end;) {
+      int64_t stop = run + 1;
+      while (stop < end && decoded[stop - begin].sizes() == decoded[run - begin].sizes()) ++stop;
+      std::vector<torch::Tensor> batch(decoded.begin() + (run - begin), decoded.begin() + (stop - begin));
+      out.slice(0, run, stop).copy_(resize_center_crop(torch::stack(batch), size));
+      run = stop;
+    }
     progress.tick(end - begin);
   }
   progress.done();
