@@ -183,6 +183,15 @@ TEST(Emoji, ErrorsNameTheProblem) {
                                        "install --prefix " + dir.string() + "/npm emoji-datasource-apple@16.0.0)"));
   cfg.test_sources = {};
   const std::string groups = nm + "/emojibase-data/meta/groups.json";
+  const std::string emoji_json = nm + "/emoji-datasource/emoji.json";
+  const std::string emoji_bytes = read_file(emoji_json);
+  write_file_atomic(emoji_json, R"([{"unified": "1F600"}])");
+  EXPECT_THAT(error_of(cfg), HasSubstr("'" + emoji_json + "' has unexpected content: "));
+  write_file_atomic(emoji_json, emoji_bytes);
+  write_file_atomic(groups, R"({"groups": {"0": "a", "1": "b"}, "subgroups": {"0": "c"}})");
+  EXPECT_THAT(error_of(cfg), HasSubstr("'" + groups + "' has no name for subgroup 16"));
+  write_file_atomic(groups, R"({"groups": {"x": "a"}, "subgroups": {}})");
+  EXPECT_THAT(error_of(cfg), HasSubstr("'" + groups + "': group id 'x' is not a number"));
   write_file_atomic(groups, "{\"groups\": {}}");
   EXPECT_THAT(error_of(cfg), HasSubstr("'" + groups + "' has unexpected content: "));
   write_file_atomic(groups, "{");

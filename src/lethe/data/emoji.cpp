@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <map>
 #include <unordered_map>
 
 #include "lethe/core/error.h"
@@ -22,62 +24,108 @@ using nlohmann::json;
 // What emojibase says about one emoji or skin.
 struct Concept {
   std::string label;
-  const json* tags;  // of the base emoji (skins have none of their own)
-  int group;
-  int subgroup;
+  std::vector<std::string> tags;  // of the base emoji (skins have none of their own)
+  std::string group, subgroup;
 };
 
-// One image-bearing variant from emoji.json (a base emoji or one of its skin variations).
+// One image-bearing variant from emoji.json: a base emoji or one of its skin variations.
 struct Variant {
-  const json* entry;  // the variant's own object (has unified, image, has_img_*)
+  std::string key;    // emoji_key of its code points
+  std::string image;  // file name, e.g. "1f44b-1f3fb.png"
   std::string category;
+  std::vector<bool> has_image;  // per requested vendor
 };
 
 std::string install_hint(const DataConfig& cfg, const std::string& packages) {
   return fmt::format("run scripts/setup (npm install --prefix {}/npm {})", data_root(cfg), packages);
 }
 
-json read_json(const std::string& path) {
+// Parses `path` and runs `interpret` on it; a missing or mistyped field is an InputError
+// naming the file.
+template <class F>
+auto read_json(const std::string& path, F&& interpret) -> decltype(interpret(json())) {
+  json doc;
   try {
-    return json::parse(read_file(path));
+    doc = json::parse(read_file(path));
   } catch (const json::exception& e) {
     throw InputError(fmt::format("'{}' is not valid JSON: {}", path, e.what()));
   }
-}
-
-// emojibase's entries and skins by code points.
-std::unordered_map<std::string, Concept> read_emojibase(const json& data) {
-  std::unordered_map<std::string, Concept> out;
-  for (const auto& e : data) {
-    // Entries without a group (regional indicators) are not emoji on their own.
-    if (!e.contains("group")) continue;
-    const json* tags = e.contains("tags") ? &e["tags"] : nullptr;
-    Concept base{e.at("label").get<std::string>(), tags, e.at("group").get<int>(),
-                 e.at("subgroup").get<int>()};
-    out.emplace(emoji_key(e.at("hexcode").get<std::string>()), base);
-    if (!e.contains("skins")) continue;
-    for (const auto& s : e["skins"])
-      out.emplace(emoji_key(s.at("hexcode").get<std::string>()),
-                  Concept{s.at("label").get<std::string>(), tags, s.value("group", base.group),
-                          s.value("subgroup", base.subgroup)});
+  try {
+    return interpret(doc);
+  } catch (const json::exception& e) {
+    throw InputError(fmt::format("'{}' has unexpected content: {}", path, e.what()));
   }
-  return out;
 }
 
-std::vector<Variant> read_variants(const json& emoji, bool skin_tones) {
-  std::vector<const json*> entries;
-  for (const auto& e : emoji) entries.push_back(&e);
-  std::stable_sort(entries.begin(), entries.end(), [](const json* a, const json* b) {
-    return a->at("sort_order").get<int64_t>() < b->at("sort_order").get<int64_t>();
+// emojibase's entries and skins by code points, with group names from meta/groups.json.
+std::unordered_map<std::string, Concept> read_emojibase(const std::string& data_json,
+                                                        const std::string& groups_json) {
+  using Names = std::map<int, std::string>;
+  auto numbered = [&](const json& obj) {
+    Names out;
+    for (const auto& [k, v] : obj.items()) {
+      int id = -1;
+      auto [end, ec] = std::from_chars(k.data(), k.data() + k.size(), id);
+      LETHE_CHECK(ec == std::errc() && end == k.data() + k.size(), "'{}': group id '{}' is not a number",
+                  groups_json, k);
+      out[id] = v.get<std::string>();
+    }
+    return out;
+  };
+  const auto [groups, subgroups] = read_json(groups_json, [&](const json& doc) {
+    return std::pair{numbered(doc.at("groups")), numbered(doc.at("subgroups"))};
   });
-  std::vector<Variant> out;
-  for (const json* e : entries) {
-    const std::string category = e->at("category").get<std::string>();
-    out.push_back({e, category});
-    if (skin_tones && e->contains("skin_variations"))
-      for (const auto& [tone, v] : (*e)["skin_variations"].items()) out.push_back({&v, category});
-  }
-  return out;
+  auto name = [&](const Names& names, int id, const char* what) {
+    auto it = names.find(id);
+    LETHE_CHECK(it != names.end(), "'{}' has no name for {} {}", groups_json, what, id);
+    return it->second;
+  };
+  return read_json(data_json, [&](const json& data) {
+    std::unordered_map<std::string, Concept> out;
+    for (const auto& e : data) {
+      // Entries without a group (regional indicators) are not emoji on their own.
+      if (!e.contains("group")) continue;
+      Concept base{e.at("label").get<std::string>(),
+                   e.value("tags", std::vector<std::string>{}),
+                   name(groups, e.at("group").get<int>(), "group"),
+                   name(subgroups, e.at("subgroup").get<int>(), "subgroup")};
+      out.emplace(emoji_key(e.at("hexcode").get<std::string>()), base);
+      if (!e.contains("skins")) continue;
+      for (const auto& s : e["skins"])
+        out.emplace(emoji_key(s.at("hexcode").get<std::string>()),
+                    Concept{s.at("label").get<std::string>(), base.tags,
+                            s.contains("group") ? name(groups, s["group"].get<int>(), "group") : base.group,
+                            s.contains("subgroup") ? name(subgroups, s["subgroup"].get<int>(), "subgroup")
+                                                   : base.subgroup});
+    }
+    return out;
+  });
+}
+
+// emoji.json's variants in sort_order, each emoji's skin variations right after it.
+std::vector<Variant> read_variants(const std::string& emoji_json, bool skin_tones,
+                                   const std::vector<std::string>& vendors) {
+  return read_json(emoji_json, [&](const json& emoji) {
+    std::vector<const json*> entries;
+    for (const auto& e : emoji) entries.push_back(&e);
+    std::stable_sort(entries.begin(), entries.end(), [](const json* a, const json* b) {
+      return a->at("sort_order").get<int64_t>() < b->at("sort_order").get<int64_t>();
+    });
+    std::vector<Variant> out;
+    auto add = [&](const json& v, const std::string& category) {
+      Variant var{emoji_key(v.at("unified").get<std::string>()), v.at("image").get<std::string>(),
+                  category, {}};
+      for (const auto& vendor : vendors) var.has_image.push_back(v.value("has_img_" + vendor, false));
+      out.push_back(std::move(var));
+    };
+    for (const json* e : entries) {
+      const std::string category = e->at("category").get<std::string>();
+      add(*e, category);
+      if (skin_tones && e->contains("skin_variations"))
+        for (const auto& [tone, v] : (*e)["skin_variations"].items()) add(v, category);
+    }
+    return out;
+  });
 }
 
 void check_sources(const DataConfig& cfg) {
@@ -129,74 +177,55 @@ Dataset load_emoji(const DataConfig& cfg) {
                 install_hint(cfg, fmt::format("emoji-datasource-{}@{}", v, kEmojiDatasourceVersion)));
   }
 
+  const auto concepts = read_emojibase(data_json, groups_json);
+  const auto variants = read_variants(emoji_json, cfg.skin_tones, vendors);
+
   Dataset ds;
   ds.name = "emoji";
   std::vector<std::string> paths;
   std::vector<std::string> key_parts = {"emoji", std::to_string(cfg.image_size)};
   std::vector<int64_t> images_per_vendor(vendors.size(), 0);
   int64_t unmatched = 0;
-  std::string file = emoji_json;  // names the file being interpreted in errors
-  try {
-    const json emoji = read_json(emoji_json);
-    file = data_json;
-    const json data = read_json(data_json);
-    file = groups_json;
-    const json groups = read_json(groups_json);
-    const json& group_names = groups.at("groups");
-    const json& subgroup_names = groups.at("subgroups");
-    file = data_json;
-    const auto concepts = read_emojibase(data);
-    file = emoji_json;
-    std::unordered_map<std::string, int64_t> unit_of_caption;
-    for (const auto& variant : read_variants(emoji, cfg.skin_tones)) {
-      const json& v = *variant.entry;
-      auto it = concepts.find(emoji_key(v.at("unified").get<std::string>()));
-      if (it == concepts.end()) {
-        ++unmatched;
+  std::unordered_map<std::string, int64_t> unit_of_caption;
+  for (const auto& v : variants) {
+    auto it = concepts.find(v.key);
+    if (it == concepts.end()) {
+      ++unmatched;
+      continue;
+    }
+    const Concept& c = it->second;
+    std::string caption = c.label;
+    if (cfg.caption == "label+tags" && !c.tags.empty()) caption += ", " + join(c.tags, ", ");
+    std::vector<size_t> available;
+    for (size_t k = 0; k < vendors.size(); ++k)
+      if (v.has_image[k] && file_exists(vendor_dirs[k] + "/" + v.image)) available.push_back(k);
+    if (available.empty()) continue;
+
+    auto [unit_it, fresh] = unit_of_caption.emplace(caption, ds.captions.size());
+    if (fresh) {
+      if (cfg.limit > 0 && static_cast<int64_t>(ds.captions.size()) >= cfg.limit) {
+        unit_of_caption.erase(unit_it);
         continue;
       }
-      const Concept& c = it->second;
-      std::string caption = c.label;
-      std::vector<std::string> tags;
-      if (c.tags) tags = c.tags->get<std::vector<std::string>>();
-      if (cfg.caption == "label+tags" && !tags.empty()) caption += ", " + join(tags, ", ");
-
-      const std::string image = v.at("image").get<std::string>();
-      const std::string stem = image.substr(0, image.rfind('.'));
-      std::vector<size_t> available;
-      for (size_t k = 0; k < vendors.size(); ++k)
-        if (v.value("has_img_" + vendors[k], false) &&
-            file_exists(vendor_dirs[k] + "/" + image))
-          available.push_back(k);
-      if (available.empty()) continue;
-
-      auto [unit_it, fresh] = unit_of_caption.emplace(caption, ds.captions.size());
-      if (fresh) {
-        if (cfg.limit > 0 && static_cast<int64_t>(ds.captions.size()) >= cfg.limit) {
-          unit_of_caption.erase(unit_it);
-          continue;
-        }
-        ds.captions.push_back(caption);
-        ds.caption_tags.push_back(tags);
-      }
-      const int64_t unit = unit_it->second;
-      for (size_t k : available) {
-        const int64_t id = ds.num_pairs();
-        const int64_t image_id = static_cast<int64_t>(paths.size());
-        paths.push_back(vendor_dirs[k] + "/" + image);
-        key_parts.push_back(file_fingerprint(paths.back()));
-        ds.image_ids.push_back(vendors[k] + "/" + stem);
-        ds.pairs.push_back({image_id, unit, unit});
-        ds.labels["source"].append(vendors[k]);
-        ds.labels["group"].append(group_names.at(std::to_string(c.group)).get<std::string>());
-        ds.labels["subgroup"].append(subgroup_names.at(std::to_string(c.subgroup)).get<std::string>());
-        ds.labels["category"].append(variant.category);
-        (k < cfg.train_sources.size() ? ds.train : ds.test).push_back(id);
-        ++images_per_vendor[k];
-      }
+      ds.captions.push_back(caption);
+      ds.caption_tags.push_back(c.tags);
     }
-  } catch (const json::exception& e) {
-    throw InputError(fmt::format("'{}' has unexpected content: {}", file, e.what()));
+    const int64_t unit = unit_it->second;  // captions and units share indices
+    const std::string stem = v.image.substr(0, v.image.rfind('.'));
+    for (size_t k : available) {
+      const int64_t id = ds.num_pairs();
+      const auto image_id = static_cast<int64_t>(paths.size());
+      paths.push_back(vendor_dirs[k] + "/" + v.image);
+      key_parts.push_back(file_fingerprint(paths.back()));
+      ds.image_ids.push_back(vendors[k] + "/" + stem);
+      ds.pairs.push_back({image_id, unit, unit});
+      ds.labels["source"].append(vendors[k]);
+      ds.labels["group"].append(c.group);
+      ds.labels["subgroup"].append(c.subgroup);
+      ds.labels["category"].append(v.category);
+      (k < cfg.train_sources.size() ? ds.train : ds.test).push_back(id);
+      ++images_per_vendor[k];
+    }
   }
   LETHE_CHECK(!paths.empty(), "no emoji images found in {} for vendors {}", dir, join(vendors, ", "));
   ds.images = cached_images(cfg, image_cache_key(key_parts), static_cast<int64_t>(paths.size()),
