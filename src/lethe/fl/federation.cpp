@@ -1,0 +1,314 @@
+#include "lethe/fl/federation.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <set>
+
+#include "lethe/core/error.h"
+#include "lethe/core/log.h"
+#include "lethe/core/progress.h"
+
+namespace lethe::fl {
+
+namespace {
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+HistoryOptions history_options(const FlConfig& cfg) {
+  HistoryOptions o;
+  o.every = cfg.history_every;
+  o.sketch = {cfg.sketch_energy, cfg.sketch_max_rank};
+  o.budget_bytes = static_cast<int64_t>(cfg.history_budget_mb * 1e6);
+  return o;
+}
+
+// [fl] keys a resumed run may change: they do not alter the trajectory of the weights.
+const std::set<std::string> kResumable = {"rounds",           "evaluate_every",
+                                          "fraction_evaluate", "checkpoint_every",
+                                          "keep_checkpoints", "history_budget_mb"};
+}  // namespace
+
+json FederationTotals::to_json() const {
+  return {{"rounds", rounds},         {"skipped_rounds", skipped_rounds},
+          {"client_fits", client_fits}, {"steps", steps},
+          {"bytes_down", bytes_down}, {"bytes_up", bytes_up},
+          {"wall_s", wall_s}};
+}
+
+FederationTotals FederationTotals::from_json(const json& j) {
+  FederationTotals t;
+  t.rounds = j.at("rounds").get<int64_t>();
+  t.skipped_rounds = j.at("skipped_rounds").get<int64_t>();
+  t.client_fits = j.at("client_fits").get<int64_t>();
+  t.steps = j.at("steps").get<int64_t>();
+  t.bytes_down = j.at("bytes_down").get<int64_t>();
+  t.bytes_up = j.at("bytes_up").get<int64_t>();
+  t.wall_s = j.at("wall_s").get<double>();
+  return t;
+}
+
+Federation::Federation(const FlConfig& cfg, Strategy& strategy, Transport& transport,
+                       int64_t num_clients, std::string run_dir, uint64_t seed,
+                       MetricsWriter* metrics)
+    : cfg_(cfg),
+      strategy_(strategy),
+      transport_(transport),
+      num_clients_(num_clients),
+      run_dir_(std::move(run_dir)),
+      seed_(seed),
+      metrics_(metrics),
+      checkpoints_(run_dir_ + "/checkpoints", cfg.keep_checkpoints),
+      history_(run_dir_ + "/history", history_options(cfg)) {
+  cfg_.validate();
+  LETHE_CHECK(num_clients_ >= 1, "a federation needs at least one client, got {}", num_clients_);
+  LETHE_CHECK(cfg_.min_fit_clients <= num_clients_,
+              "config key 'fl.min_fit_clients' = {} exceeds the {} clients of the partition",
+              cfg_.min_fit_clients, num_clients_);
+}
+
+void Federation::add_update_filter(UpdateFilter filter) {
+  LETHE_ASSERT(!started_);
+  filters_.push_back(std::move(filter));
+}
+
+void Federation::set_excluded_clients(std::vector<int64_t> clients) {
+  for (int64_t c : clients)
+    LETHE_CHECK(c >= 0 && c < num_clients_, "excluded client {} is not one of the {} clients", c,
+                num_clients_);
+  std::sort(clients.begin(), clients.end());
+  excluded_ = std::move(clients);
+}
+
+void Federation::set_server_evaluation(ServerEvaluation fn) { server_eval_ = std::move(fn); }
+
+void Federation::set_module_deltas(ModuleDeltaFn fn) {
+  LETHE_ASSERT(!started_);
+  history_.set_module_deltas(std::move(fn));
+}
+
+void Federation::set_extra_state(const std::string& key, StateBlob blob) {
+  extras_[key] = std::move(blob);
+}
+
+const StateBlob* Federation::extra_state(const std::string& key) const {
+  auto it = extras_.find(key);
+  return it == extras_.end() ? nullptr : &it->second;
+}
+
+std::vector<int64_t> Federation::population() const {
+  std::vector<int64_t> out;
+  for (int64_t c = 0; c < num_clients_; ++c) out.push_back(c);
+  return out;
+}
+
+void Federation::start(TensorMap initial_global) {
+  LETHE_ASSERT(!started_);
+  LETHE_CHECK(!checkpoints_.latest(),
+              "run folder '{}' already holds a federated run (checkpoints/latest): resume it or "
+              "choose another output folder",
+              run_dir_);
+  LETHE_CHECK(!initial_global.empty(), "the initial global model has no tensors");
+  // Leftovers of a start that crashed before its first checkpoint.
+  std::filesystem::remove_all(history_.dir());
+  global_ = std::move(initial_global);
+  round_ = 0;
+  started_ = true;
+  save_checkpoint();
+}
+
+void Federation::check_compatible(const ServerState& s, const std::string& source) const {
+  LETHE_CHECK(s.seed == seed_, "cannot resume '{}': it was trained with seed {}, not {}", source,
+              s.seed, seed_);
+  LETHE_CHECK(s.num_clients == num_clients_, "cannot resume '{}': it has {} clients, not {}",
+              source, s.num_clients, num_clients_);
+  LETHE_CHECK(s.strategy_name == strategy_.name(),
+              "cannot resume '{}': it was trained with strategy '{}', not '{}'", source,
+              s.strategy_name, strategy_.name());
+  auto cfg = cfg_;
+  const json now = config_json(cfg);
+  for (const auto& [key, value] : now.items()) {
+    if (kResumable.count(key)) continue;
+    LETHE_CHECK(s.config.contains(key) && s.config.at(key) == value,
+                "cannot resume '{}': config key 'fl.{}' was {} and is now {}", source, key,
+                s.config.contains(key) ? s.config.at(key).dump() : "unset", value.dump());
+  }
+}
+
+void Federation::resume(std::optional<int64_t> round) {
+  LETHE_ASSERT(!started_);
+  if (!round) {
+    round = checkpoints_.latest();
+    LETHE_CHECK(round, "cannot resume: '{}' has no checkpoint (no {}/latest)", run_dir_,
+                checkpoints_.dir());
+  }
+  const auto source = checkpoints_.json_path(*round);
+  ServerState s = checkpoints_.load(*round);
+  check_compatible(s, source);
+  strategy_.load_state(s.strategy);
+  history_.restore(s.history, source);
+  try {
+    totals_ = FederationTotals::from_json(s.counters);
+  } catch (const json::exception& e) {
+    throw InputError(fmt::format("checkpoint '{}' has malformed counters: {}", source, e.what()));
+  }
+  checkpoints_.remove_after(*round);
+  for (auto& [key, blob] : s.extras) extras_[key] = std::move(blob);
+  global_ = std::move(s.global);
+  round_ = s.round;
+  started_ = true;
+  log::info("resumed the federated run in '{}' after round {}", run_dir_, round_);
+}
+
+ServerState Federation::current_state() const {
+  ServerState s;
+  s.round = round_;
+  s.seed = seed_;
+  s.num_clients = num_clients_;
+  s.global = global_;
+  s.strategy_name = strategy_.name();
+  s.strategy = strategy_.state();
+  s.extras = extras_;
+  s.history = history_.index();
+  auto cfg = cfg_;
+  s.config = config_json(cfg);
+  s.counters = totals_.to_json();
+  return s;
+}
+
+void Federation::save_checkpoint() {
+  checkpoints_.save(current_state());
+  const auto kept = checkpoints_.rounds();
+  if (cfg_.keep_checkpoints > 0 && !kept.empty()) history_.release(kept.front());
+}
+
+RoundSummary Federation::run_round() {
+  LETHE_CHECK(started_, "the federation has no model: call start() or resume() first");
+  const auto t0 = Clock::now();
+  RoundSummary sum;
+  const int64_t t = sum.round = round_ + 1;
+
+  auto instructions = strategy_.configure_fit(t, population(), seed_);
+  std::erase_if(instructions, [&](const FitInstruction& i) {
+    return std::binary_search(excluded_.begin(), excluded_.end(), i.client);
+  });
+  sum.sampled = static_cast<int64_t>(instructions.size());
+
+  history_.begin_round(t, global_);
+  auto aggregator = strategy_.make_aggregator(t);
+  double loss_sum = 0;
+  const auto reports = transport_.fit(t, global_, instructions, filters_, [&](int64_t client,
+                                                                             FitRes& res) {
+    check_same_layout(global_, res.update, fmt::format("round {}: update of client {}", t, client));
+    LETHE_CHECK(res.num_examples >= 0, "round {}: client {} reported {} examples", t, client,
+                res.num_examples);
+    for (const auto& f : filters_) f(client, res.update);
+    history_.record(client, res.update, res.num_examples);
+    loss_sum += res.loss * double(res.num_examples);
+    sum.num_examples += res.num_examples;
+    sum.steps += res.steps;
+    aggregator->add(client, std::move(res.update), double(res.num_examples));
+  });
+  for (const auto& r : reports) {
+    sum.answered += r.outcome == Outcome::kAnswered;
+    sum.failed += r.outcome == Outcome::kFailed;
+    sum.late += r.outcome == Outcome::kLate;
+    sum.response_s = std::max(sum.response_s, r.response_s);
+  }
+  LETHE_ASSERT(aggregator->count() == sum.answered);
+  sum.loss = sum.num_examples > 0 ? loss_sum / double(sum.num_examples) : 0.0;
+  const int64_t model_bytes = nbytes(global_);
+  sum.bytes_down = model_bytes * sum.sampled;
+  sum.bytes_up = model_bytes * sum.answered;
+
+  sum.skipped = sum.answered < cfg_.min_fit_clients;
+  if (sum.skipped) {
+    history_.discard_round();
+    log::warn("round {} skipped: {} of {} sampled clients answered ({} failed, {} late), "
+              "fl.min_fit_clients = {}",
+              t, sum.answered, sum.sampled, sum.failed, sum.late, cfg_.min_fit_clients);
+  } else {
+    auto next = strategy_.aggregate_fit(t, global_, *aggregator);
+    aggregator.reset();
+    history_.commit_round(next);
+    global_ = std::move(next);
+  }
+  round_ = t;
+  sum.round_s = seconds_since(t0);
+  totals_.rounds += 1;
+  totals_.skipped_rounds += sum.skipped;
+  totals_.client_fits += sum.answered + sum.late;
+  totals_.steps += sum.steps;
+  totals_.bytes_down += sum.bytes_down;
+  totals_.bytes_up += sum.bytes_up;
+  totals_.wall_s += sum.round_s;
+
+  if (metrics_) {
+    const auto usage = history_.usage();
+    metrics_->write("fl_round", {{"round", t},
+                                 {"sampled", sum.sampled},
+                                 {"answered", sum.answered},
+                                 {"failed", sum.failed},
+                                 {"late", sum.late},
+                                 {"skipped", sum.skipped},
+                                 {"loss", sum.loss},
+                                 {"num_examples", sum.num_examples},
+                                 {"steps", sum.steps},
+                                 {"bytes_down", sum.bytes_down},
+                                 {"bytes_up", sum.bytes_up},
+                                 {"round_s", sum.round_s},
+                                 {"response_s", sum.response_s},
+                                 {"history_full_bytes", usage.full_bytes},
+                                 {"history_sketch_bytes", usage.sketch_bytes}});
+  }
+  if (t % cfg_.checkpoint_every == 0) save_checkpoint();
+  return sum;
+}
+
+std::map<std::string, double> Federation::evaluate() {
+  LETHE_CHECK(started_, "the federation has no model: call start() or resume() first");
+  std::map<std::string, double> out;
+  if (server_eval_)
+    for (const auto& [k, v] : server_eval_(round_, global_)) out["server_" + k] = v;
+  auto available = population();
+  std::erase_if(available, [&](int64_t c) {
+    return std::binary_search(excluded_.begin(), excluded_.end(), c);
+  });
+  const auto clients = strategy_.configure_evaluate(round_, available, seed_);
+  if (!clients.empty()) {
+    const auto results = transport_.evaluate(round_, global_, clients);
+    for (const auto& [k, v] : strategy_.aggregate_evaluate(round_, results)) out["clients_" + k] = v;
+  }
+  if (metrics_ && !out.empty()) {
+    json fields = {{"round", round_}};
+    for (const auto& [k, v] : out) fields[k] = v;
+    metrics_->write("fl_eval", fields);
+  }
+  return out;
+}
+
+void Federation::run(std::optional<int64_t> last_round,
+                     const std::function<void(const RoundSummary&)>& on_round) {
+  LETHE_CHECK(started_, "the federation has no model: call start() or resume() first");
+  const int64_t last = last_round.value_or(cfg_.rounds);
+  if (round_ >= last) return;
+  Progress progress("federated rounds", last - round_, "round");
+  while (round_ < last) {
+    const auto sum = run_round();
+    if (round_ == last && round_ % cfg_.checkpoint_every != 0) save_checkpoint();
+    if (cfg_.evaluate_every > 0 && (round_ % cfg_.evaluate_every == 0 || round_ == last))
+      evaluate();
+    progress.set_note(sum.skipped ? fmt::format("skipped, {} answered", sum.answered)
+                                  : fmt::format("loss {:.4f}, {}/{} answered", sum.loss,
+                                                sum.answered, sum.sampled));
+    progress.tick();
+    if (on_round) on_round(sum);
+  }
+  progress.done();
+}
+
+}  // namespace lethe::fl

@@ -1,0 +1,38 @@
+#pragma once
+// How the server reaches clients: in process (simulation.h) or over gRPC (rpc/). The engine
+// talks only to this interface.
+#include <cstdint>
+#include <functional>
+#include <utility>
+#include <vector>
+
+#include "lethe/fl/client.h"
+
+namespace lethe::fl {
+
+enum class Outcome { kAnswered, kFailed, kLate };
+
+struct ClientReport {
+  int64_t client = 0;
+  Outcome outcome = Outcome::kAnswered;
+  double response_s = 0.0;  // (simulated) response time; 0 for failures
+};
+
+// Receives one answer; may consume res.update (move from it).
+using FitResultFn = std::function<void(int64_t client, FitRes& res)>;
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Sends θ^t and each instruction to its client and hands every answer that arrives in time
+  // to on_result, in ascending client id (which makes aggregation order, and so the result,
+  // deterministic). Returns what happened to each instructed client, in instruction order.
+  virtual std::vector<ClientReport> fit(int64_t round, const TensorMap& global,
+                                        const std::vector<FitInstruction>& instructions,
+                                        const std::vector<UpdateFilter>& gradient_filters,
+                                        const FitResultFn& on_result) = 0;
+  virtual std::vector<std::pair<int64_t, EvaluateRes>> evaluate(
+      int64_t round, const TensorMap& global, const std::vector<int64_t>& clients) = 0;
+};
+
+}  // namespace lethe::fl
