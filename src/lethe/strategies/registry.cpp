@@ -1,0 +1,49 @@
+#include "lethe/strategies/registry.h"
+
+#include "lethe/strategies/averaging.h"
+#include "lethe/strategies/fedavgm.h"
+#include "lethe/strategies/fedopt.h"
+
+namespace lethe::strategies {
+
+Registry<StrategyFactory>& strategies() {
+  static Registry<StrategyFactory> registry("strategy");
+  return registry;
+}
+
+void register_builtin_strategies() {
+  auto& r = strategies();
+  if (r.contains("fedavg")) return;
+  using Rule = AveragingStrategy::Rule;
+  r.add("fedavg", "example-weighted average of client updates (McMahan et al. 2017)",
+        [](const fl::FlConfig& c) {
+          return std::make_unique<AveragingStrategy>(c, "fedavg", Rule::kWeightedMean, 0.0);
+        });
+  r.add("fedprox", "FedAvg with a proximal term (mu/2)|theta - theta_t|^2 in local training",
+        [](const fl::FlConfig& c) {
+          return std::make_unique<AveragingStrategy>(c, "fedprox", Rule::kWeightedMean,
+                                                     c.proximal_mu);
+        });
+  r.add("fedavgm", "FedAvg with server momentum (Hsu et al. 2019)",
+        [](const fl::FlConfig& c) { return std::make_unique<FedAvgM>(c); });
+  r.add("fedadam", "server Adam on the averaged update (Reddi et al. 2021)",
+        [](const fl::FlConfig& c) { return std::make_unique<FedOpt>(c, Adaptivity::kAdam); });
+  r.add("fedyogi", "server Yogi on the averaged update (Reddi et al. 2021)",
+        [](const fl::FlConfig& c) { return std::make_unique<FedOpt>(c, Adaptivity::kYogi); });
+  r.add("fedadagrad", "server Adagrad on the averaged update (Reddi et al. 2021)",
+        [](const fl::FlConfig& c) { return std::make_unique<FedOpt>(c, Adaptivity::kAdagrad); });
+  r.add("trimmed_mean", "coordinate-wise trimmed mean of client updates (robust)",
+        [](const fl::FlConfig& c) {
+          return std::make_unique<AveragingStrategy>(c, "trimmed_mean", Rule::kTrimmedMean, 0.0);
+        });
+  r.add("median", "coordinate-wise median of client updates (robust)", [](const fl::FlConfig& c) {
+    return std::make_unique<AveragingStrategy>(c, "median", Rule::kMedian, 0.0);
+  });
+}
+
+std::unique_ptr<fl::Strategy> make_strategy(const fl::FlConfig& cfg) {
+  register_builtin_strategies();
+  return strategies().get(cfg.strategy).factory(cfg);
+}
+
+}  // namespace lethe::strategies
