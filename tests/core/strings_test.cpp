@@ -14,7 +14,7 @@ TEST(Strings, EditDistance) {
   EXPECT_EQ(edit_distance("same", "same"), 0u);
   EXPECT_EQ(edit_distance("epochs", "epoch"), 1u);
   EXPECT_EQ(edit_distance("trian", "train"), 1u);  // adjacent swap
-  EXPECT_EQ(edit_distance("ab", "ba"), 2u);  // a swap is two edits (Levenshtein)
+  EXPECT_EQ(edit_distance("ab", "ba"), 1u);  // an adjacent swap is one edit (Damerau)
 }
 
 TEST(Strings, ClosestMatchOnlyForPlausibleTypos) {

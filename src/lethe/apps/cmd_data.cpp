@@ -5,6 +5,7 @@
 #include "lethe/apps/commands.h"
 #include "lethe/apps/table.h"
 #include "lethe/core/config.h"
+#include "lethe/core/shape.h"
 #include "lethe/data/dataset.h"
 
 namespace lethe::app {
@@ -41,7 +42,7 @@ void add_data_command(CLI::App& app, Action* action) {
           {"units", std::to_string(ds.num_units())},
           {"train pairs", std::to_string(ds.train.size())},
           {"test pairs", std::to_string(ds.test.size())},
-          {"image tensor", fmt::format("{}", ds.images.sizes())}};
+          {"image tensor", shape_str(ds.images)}};
       for (const auto& [k, col] : ds.labels)
         rows.push_back({"label " + k, std::to_string(col.names.size()) + " categories"});
       std::cout << ds.name << "\n" << render_table({"what", "value"}, rows);

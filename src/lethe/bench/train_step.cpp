@@ -10,21 +10,26 @@
 #include "lethe/train/loop.h"
 
 namespace lethe::bench {
+namespace {
+
+struct TrainStepOptions {
+  std::string preset = "small";
+  int64_t batch = 256, steps = 10, vocab = 2514, text_tokens = 12;
+  template <class V> void visit(V& v) {
+    v("preset", preset, "model preset");
+    v("batch", batch, "batch size").min(2);
+    v("steps", steps, "timed steps").min(1);
+    v("vocab", vocab, "vocabulary size").min(16);
+    v("text_tokens", text_tokens, "non-pad tokens per caption").min(3);
+  }
+};
+
+}  // namespace
 
 nlohmann::json train_step_suite(const SuiteArgs& args) {
   auto doc = config::Document::from_string("", "bench train_step");
   doc.apply_overrides(args.overrides);
-  struct Opts {
-    std::string preset = "small";
-    int64_t batch = 256, steps = 10, vocab = 2514, text_tokens = 12;
-    template <class V> void visit(V& v) {
-      v("preset", preset, "model preset");
-      v("batch", batch, "batch size").min(2);
-      v("steps", steps, "timed steps").min(1);
-      v("vocab", vocab, "vocabulary size").min(16);
-      v("text_tokens", text_tokens, "non-pad tokens per caption").min(3);
-    }
-  } o;
+  TrainStepOptions o;
   doc.read(o);
   doc.finish();
 
