@@ -140,3 +140,65 @@ TEST(Cli, TrainAndEvalOnShapes) {
   ASSERT_EQ(e.code, 0) << e.err;
   EXPECT_TRUE(fs::exists(d / "ev" / "summary.json"));
 }
+
+namespace {
+
+// A federated run on a few shapes; `extra` appends to the [fl] section.
+void write_federated_config(const fs::path& p, int rounds) {
+  write(p, "[run]\nname = \"f\"\nmode = \"federated\"\nthreads = 1\n[data]\nname = \"shapes\"\n"
+           "image_size = 16\nshapes_train = 240\nshapes_test = 32\n[model]\npreset = \"tiny\"\n"
+           "[train]\nbatch_size = 16\nnum_merges = 50\n[eval]\ntrain_units = 32\n"
+           "[fl]\nclients = 4\npartition = \"iid\"\nmin_units_per_client = 4\nrounds = " +
+               std::to_string(rounds) + "\nlocal_epochs = 2\nhistory_every = 1\n"
+               "sketch_max_rank = 4\ncheckpoint_every = 1\n");
+}
+
+std::string file_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+}  // namespace
+
+TEST(Cli, FederatedRunKilledMidRoundResumesToTheSameWeights) {
+  auto d = tmp_dir("resume");
+  write_federated_config(d / "c.toml", 6);
+  auto whole = run("train --config " + (d / "c.toml").string() + " --out " + (d / "whole").string(), d);
+  ASSERT_EQ(whole.code, 0) << whole.err;
+
+  // Start the same run in the background and SIGKILL it once its first round is
+  // checkpointed, i.e. while it trains a later round.
+  const char* bin = std::getenv("LETHE_BIN");
+  const auto split = d / "split";
+  const std::string cmd = std::string(bin ? bin : "lethe") + " train --config " +
+                          (d / "c.toml").string() + " --out " + split.string() +
+                          " >/dev/null 2>&1 & echo $! > " + (d / "pid").string();
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  for (int i = 0; i < 6000 && !fs::exists(split / "checkpoints/latest"); ++i)
+    std::system("sleep 0.01");
+  ASSERT_TRUE(fs::exists(split / "checkpoints/latest"));
+  ASSERT_EQ(std::system(("kill -9 $(cat " + (d / "pid").string() + ")").c_str()), 0);
+  std::system("sleep 0.2");
+  EXPECT_FALSE(fs::exists(split / "summary.json"));  // it really was interrupted
+
+  auto resumed = run("train --resume " + split.string(), d);
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_EQ(file_bytes(split / "checkpoints/final.safetensors"),
+            file_bytes(d / "whole/checkpoints/final.safetensors"));
+}
+
+TEST(Cli, CorruptCheckpointOnResumeIsNamed) {
+  auto d = tmp_dir("resume_corrupt");
+  write_federated_config(d / "c.toml", 2);
+  ASSERT_EQ(run("train --config " + (d / "c.toml").string() + " --out " + (d / "r").string(), d).code, 0);
+  fs::remove(d / "r/summary.json");
+  const auto ckpt = d / "r/checkpoints/round_0002.safetensors";
+  ASSERT_TRUE(fs::exists(ckpt));
+  fs::resize_file(ckpt, fs::file_size(ckpt) / 2);
+  auto r = run("train --resume " + (d / "r").string(), d);
+  EXPECT_EQ(r.code, 2) << r.err;
+  // Progress lines may come first; the error is the one last line and names the file.
+  const auto last = r.err.substr(r.err.rfind('\n', r.err.size() - 2) + 1);
+  EXPECT_EQ(last.rfind("lethe: error: ", 0), 0u) << r.err;
+  EXPECT_NE(last.find("round_0002.safetensors"), std::string::npos) << r.err;
+}

@@ -12,6 +12,8 @@ void register_builtin_suites() {
   if (r.contains("train_step")) return;
   r.add("train_step", "samples/s and GFLOP/s of a small-CLIP training step vs the matmul peak",
         train_step_suite);
+  r.add("federation", "rounds/s and peak RSS with 10, 100 and 1,000 clients per round (shapes)",
+        federation_suite);
 }
 
 }  // namespace lethe::bench

@@ -21,5 +21,6 @@ Registry<Suite>& suites();  // filled by register_builtin_suites()
 void register_builtin_suites();
 
 nlohmann::json train_step_suite(const SuiteArgs& args);
+nlohmann::json federation_suite(const SuiteArgs& args);
 
 }  // namespace lethe::bench
