@@ -33,6 +33,12 @@ std::string short_time(double s) {
   return fmt::format("{}s", t);
 }
 
+// "12.3 step/s", or "24.1 s/round" when items are slower than one a second.
+std::string rate_str(double rate, const std::string& unit) {
+  if (rate > 0 && rate < 1) return fmt::format("{:.1f} s/{}", 1.0 / rate, unit);
+  return fmt::format("{:.1f} {}/s", rate, unit);
+}
+
 void emit(const std::string& s) {
   std::fwrite(s.data(), 1, s.size(), stderr);
   std::fflush(stderr);
@@ -90,7 +96,7 @@ void Progress::render(bool final) {
     } else {
       line += fmt::format("{} {}", count_, unit_);
     }
-    line += fmt::format("  {:.1f} {}/s", rate, unit_);
+    line += "  " + rate_str(rate, unit_);
     if (final)
       line += "  in " + clock_time(elapsed);
     else if (eta_known)
@@ -104,7 +110,7 @@ void Progress::render(bool final) {
       line += fmt::format("{}/{} ({}%)", count_, total_, count_ * 100 / total_);
     else
       line += fmt::format("{} {}", count_, unit_);
-    line += fmt::format(" {:.1f} {}/s", rate, unit_);
+    line += " " + rate_str(rate, unit_);
     if (final)
       line += " done in " + short_time(elapsed);
     else if (eta_known)
