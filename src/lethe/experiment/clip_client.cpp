@@ -48,7 +48,7 @@ fl::FitRes ClipClient::fit(int64_t client, const fl::FitIns& ins) {
   load_global(ins.global);
   auto opt = train::make_optimizer(model_, cfg_);
   // Local training at a constant learning rate: each round starts a fresh optimiser.
-  train::LrSchedule sched{cfg_.lr, 0, 1, 1.0};
+  train::LrSchedule sched{cfg_.lr * ins.config.lr_scale, 0, 1, 1.0};
   auto rng = make_engine(ins.seed, ins.round, client, Stream::kShuffle);
 
   // Gradient views under parameter names, for the round's filters and FedProx.

@@ -25,6 +25,7 @@ using UpdateFilter = std::function<void(int64_t client, TensorMap& tensors)>;
 struct FitConfig {
   int64_t local_epochs = 1;
   double proximal_mu = 0.0;  // > 0: add (μ/2)·‖θ − θ^t‖² to the local loss (FedProx)
+  double lr_scale = 1.0;     // this round's client learning rate = train.lr × lr_scale
   nlohmann::json extra = nlohmann::json::object();  // strategy-specific settings
 };
 

@@ -23,6 +23,10 @@ struct FlConfig {
   int64_t clients_per_round = 0;
   int64_t min_fit_clients = 1;               // fewer answers and the round is skipped
   int64_t local_epochs = 1;
+  // Clients' learning rate over rounds: constant, or cosine from train.lr at round 1 down to
+  // train.lr × lr_min_ratio at the last round (the federated form of central cosine decay).
+  std::string lr_schedule = "constant";
+  double lr_min_ratio = 0.0;
   // Federated evaluation on sampled clients' validation splits (0 = off).
   int64_t evaluate_every = 0;
   double fraction_evaluate = 0.1;
@@ -57,6 +61,9 @@ struct FlConfig {
   void visit(V& v) {
     v("strategy", strategy, "server strategy (lethe methods lists them)");
     v("rounds", rounds, "federated rounds").in(1, 1000000);
+    v("lr_schedule", lr_schedule, "clients' learning rate over rounds: constant | cosine")
+        .one_of({"constant", "cosine"});
+    v("lr_min_ratio", lr_min_ratio, "cosine: final learning rate as a fraction of train.lr").in(0.0, 1.0);
     v("clients", clients, "virtual clients").in(1, 1000000);
     v("partition", partition, "iid | dirichlet | by_source").one_of({"iid", "dirichlet", "by_source"});
     v("partition_label", partition_label, "dirichlet: label column (e.g. group, subgroup)");

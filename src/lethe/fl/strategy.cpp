@@ -1,5 +1,7 @@
 #include "lethe/fl/strategy.h"
 
+#include <cmath>
+
 #include "lethe/core/error.h"
 #include "lethe/fl/sampling.h"
 
@@ -52,10 +54,17 @@ void Strategy::load_state(const StateBlob& state) {
               "tensors of it", name(), state.tensors.size());
 }
 
-FitConfig Strategy::fit_config(int64_t) const {
+FitConfig Strategy::fit_config(int64_t round) const {
   FitConfig c;
   c.local_epochs = cfg_.local_epochs;
+  c.lr_scale = round_lr_scale(cfg_, round);
   return c;
+}
+
+double round_lr_scale(const FlConfig& cfg, int64_t round) {
+  if (cfg.lr_schedule == "constant" || cfg.rounds <= 1) return 1.0;
+  const double progress = static_cast<double>(round - 1) / static_cast<double>(cfg.rounds - 1);
+  return cfg.lr_min_ratio + (1.0 - cfg.lr_min_ratio) * 0.5 * (1.0 + std::cos(M_PI * progress));
 }
 
 }  // namespace lethe::fl

@@ -67,4 +67,7 @@ class Strategy {
   FlConfig cfg_;
 };
 
+// The clients' learning-rate multiplier in `round` (1-based) under cfg.lr_schedule.
+double round_lr_scale(const FlConfig& cfg, int64_t round);
+
 }  // namespace lethe::fl
