@@ -102,7 +102,8 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
     res.cost.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     auto block = audit_model(in, sets, res.weights);
     add_gaps(block, audit["reference"]);
-    for (const auto& [k, v] : res.cost.to_json().items()) block[k] = v;
+    const auto cost = res.cost.to_json();
+    for (const auto& [k, v] : cost.items()) block[k] = v;
     block["cost_ratio"] = ref.wall_s > 0 ? res.cost.wall_s / ref.wall_s : 0.0;
     block["weights_sha256"] = weights_sha256(res.weights);
     block["details"] = res.details;
