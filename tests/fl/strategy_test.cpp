@@ -34,6 +34,20 @@ TEST(Strategy, ConfigureFitSamplesWithTheConfiguredSize) {
   EXPECT_EQ(MeanStrategy(cfg).configure_fit(4, range(10), 77).size(), 6u);
 }
 
+TEST(Strategy, ClientLearningRateOverRounds) {
+  FlConfig cfg;
+  cfg.rounds = 5;
+  EXPECT_EQ(round_lr_scale(cfg, 3), 1.0);  // constant by default
+  cfg.lr_schedule = "cosine";
+  cfg.lr_min_ratio = 0.1;
+  EXPECT_DOUBLE_EQ(round_lr_scale(cfg, 1), 1.0);
+  EXPECT_DOUBLE_EQ(round_lr_scale(cfg, 3), 0.1 + 0.9 * 0.5);  // half-way: the midpoint
+  EXPECT_DOUBLE_EQ(round_lr_scale(cfg, 5), 0.1);
+  EXPECT_GT(round_lr_scale(cfg, 2), round_lr_scale(cfg, 3));
+  MeanStrategy s(cfg);
+  EXPECT_DOUBLE_EQ(s.configure_fit(5, range(4), 1).at(0).config.lr_scale, 0.1);
+}
+
 TEST(Strategy, ConfigureEvaluate) {
   FlConfig cfg;
   cfg.fraction_evaluate = 0;
