@@ -6,5 +6,9 @@ namespace lethe::unlearn {
 
 // finetune, retrain-free federated baselines (federated_methods.cpp).
 void register_federated_methods(Registry<UnlearnerFactory>& r);
+// ga, ga+ft, npo, graddiff, klmin (ascent_methods.cpp).
+void register_ascent_methods(Registry<UnlearnerFactory>& r);
+// federaser, pga, fedrecovery, history-subtraction (history_methods.cpp).
+void register_history_methods(Registry<UnlearnerFactory>& r);
 
 }  // namespace lethe::unlearn

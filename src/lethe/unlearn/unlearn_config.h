@@ -17,6 +17,7 @@ struct UnlearnConfig {
   double ascent_clip = 5.0;
   std::string stop = "holdout";  // ρ proxy: holdout | budget | test (METHODS.md §2)
   double stop_margin = 0.0;      // stop when forget R@1 ≤ proxy R@1 + margin
+  int64_t stop_every = 5;        // ascent steps between two checks of the stopping rule
   double npo_beta = 0.1;
   double kl_weight = 1.0;
   // FedEraser: calibration epochs = ⌈r·E⌉.
@@ -42,6 +43,7 @@ struct UnlearnConfig {
     v("ascent_clip", ascent_clip, "gradient-norm clip during ascent").min(0.0);
     v("stop", stop, "stopping proxy ρ: holdout | budget | test").one_of({"holdout", "budget", "test"});
     v("stop_margin", stop_margin, "stop when forget R@1 ≤ proxy R@1 + margin").in(-100.0, 100.0);
+    v("stop_every", stop_every, "ascent steps between checks of the stopping rule").min(1);
     v("npo_beta", npo_beta, "NPO β").in(1e-4, 100.0);
     v("kl_weight", kl_weight, "klmin: KL weight on retain batches").min(0.0);
     v("federaser_r", federaser_r, "FedEraser calibration ratio r").in(0.01, 1.0);

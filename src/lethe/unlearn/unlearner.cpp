@@ -29,6 +29,8 @@ void register_builtin_unlearners() {
   auto& r = unlearners();
   if (r.contains("finetune")) return;
   register_federated_methods(r);
+  register_ascent_methods(r);
+  register_history_methods(r);
 }
 
 }  // namespace lethe::unlearn

@@ -1,0 +1,38 @@
+#pragma once
+// The gradient-ascent family's shared local loop (METHODS.md §2: ga, npo, graddiff, klmin).
+// Every holder of D_f starts from θ^T and takes optimiser steps on batches of its own forget
+// pairs (graddiff and klmin alternate them with steps on retain batches) until the step cap or
+// the stopping rule ρ; the server then averages the holders' models, weighted by their forget
+// pairs: one round. docs/methods/ga.md, npo.md and graddiff.md give the equations and choices.
+#include <torch/torch.h>
+
+#include "lethe/unlearn/unlearner.h"
+
+namespace lethe::unlearn {
+
+enum class AscentObjective {
+  kGradientAscent,  // maximise L_CLIP on D_f
+  kNpo,             // minimise (2/β)·mean log(1 + (π_θ/π_ref)^β) on D_f, π_ref from θ^T
+  kGradDiff,        // −L_CLIP(D_f) steps alternating with +L_CLIP(D_r) steps
+  kKlMin,           // graddiff, plus kl_weight·KL(p_θ^T ‖ p_θ) on the D_r steps
+};
+
+// Negative preference optimisation on one batch. logits, ref_logits: (B,B) in-batch logits of
+// the current and the reference model (train::masked_logits: same-unit negatives at -inf).
+// π_i is pair i's softmax probability among its row (i2t) and among its column (t2i):
+//   (2/β)·mean_i ½[log(1 + (π^i2t_i/π^i2t_ref,i)^β) + log(1 + (π^t2i_i/π^t2i_ref,i)^β)].
+// Scalar float32. At logits == ref_logits its gradient is −∇L_CLIP for every β.
+torch::Tensor npo_loss(const torch::Tensor& logits, const torch::Tensor& ref_logits, double beta);
+
+// KL(p_ref ‖ p) between the in-batch softmax distributions of two (B,B) logit matrices, rows
+// (i2t) and columns (t2i), averaged over the B rows and the two directions. -inf entries (masked
+// negatives, -inf in both) contribute nothing. Scalar float32, ≥ 0.
+torch::Tensor in_batch_kl(const torch::Tensor& ref_logits, const torch::Tensor& logits);
+
+// Runs the local loop on every holder of in.forget with ≥ 2 forget pairs and averages their
+// models. cost: optimiser steps, 1 round, 2 × parameter bytes per holder. details: "stop",
+// "steps", "stopped_early", "proxy_r1", "forget_r1" (means over holders weighted by forget
+// pairs; null where no probe ran) and "holders" (per holder: the same and more).
+UnlearnOutput run_ascent(const UnlearnInputs& in, AscentObjective objective);
+
+}  // namespace lethe::unlearn
