@@ -4,6 +4,14 @@
 
 namespace lethe::fl {
 
+namespace {
+struct SingleThreadGuard {
+  int previous = torch::get_num_threads();
+  SingleThreadGuard() { torch::set_num_threads(1); }
+  ~SingleThreadGuard() { torch::set_num_threads(previous); }
+};
+}  // namespace
+
 int64_t energy_rank(const torch::Tensor& singular_values, double energy, int64_t max_rank) {
   auto e = singular_values.to(torch::kFloat64).square();
   const double total = e.sum().item<double>();
@@ -21,6 +29,9 @@ torch::Tensor update_sketch(const torch::Tensor& sketch, const torch::Tensor& de
                             const SketchOptions& opts) {
   LETHE_ASSERT(delta.dim() == 2);
   torch::NoGradGuard no_grad;
+  // Small LAPACK factorisations make thousands of tiny BLAS calls; with more than one OpenMP
+  // thread each call pays a fork/join, which made sketching 10x slower than training here.
+  SingleThreadGuard one_thread;
   auto m = delta.to(torch::kFloat64);
   if (sketch.defined()) {
     LETHE_ASSERT(sketch.dim() == 2 && sketch.size(0) == delta.size(0));
