@@ -1,5 +1,6 @@
 #include "lethe/unlearn/unlearner.h"
 
+#include "lethe/core/rng.h"
 #include "lethe/experiment/clip_client.h"
 #include "lethe/train/checkpoint.h"
 #include "lethe/unlearn/methods.h"
@@ -20,7 +21,8 @@ Registry<UnlearnerFactory>& unlearners() {
 }
 
 models::Clip model_with(const UnlearnInputs& in, const TensorMap& weights) {
-  auto model = train::make_model(in.model_cfg, 0);
+  // The original run's initialisation, so frozen (non-trainable, e.g. LoRA base) weights match.
+  auto model = train::make_model(in.model_cfg, stream_seed(in.ctx.seed(), 0, -1, Stream::kInit));
   experiment::load_parameters(model, weights);
   return model;
 }
