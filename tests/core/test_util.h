@@ -7,20 +7,11 @@
 #include <filesystem>
 #include <string>
 
+#include "common/test_util.h"
+
 namespace lethe::testing {
 
-// A fresh, empty folder per test under LETHE_TEST_TMP (set by CTest) or the system temp dir.
-inline std::filesystem::path temp_dir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  const char* root = std::getenv("LETHE_TEST_TMP");
-  std::filesystem::path dir =
-      root ? std::filesystem::path(root) : std::filesystem::temp_directory_path();
-  dir /= std::string("core_") + info->test_suite_name() + "_" + info->name() + "_" +
-         std::to_string(::getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+inline std::filesystem::path temp_dir() { return test_temp_dir("core"); }
 
 // Sets (or, with nullptr, clears) an environment variable for one scope.
 class ScopedEnv {

@@ -13,6 +13,8 @@
 namespace lethe::data {
 namespace {
 
+using lethe::testing::expect_input_error;
+
 // `units` captions, each drawn by every source (one pair per source), subgroup = unit % 5.
 Dataset dataset(int64_t units = 60, std::vector<std::string> sources = {"google", "twitter", "facebook"}) {
   Dataset ds;
@@ -34,17 +36,6 @@ PartitionSpec spec(std::string kind, int64_t clients) {
   s.clients = clients;
   s.seed = 1;
   return s;
-}
-
-template <class F>
-void expect_input_error(F&& f, std::initializer_list<std::string> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an InputError";
-  } catch (const InputError& e) {
-    for (const auto& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what() << " lacks " << p;
-  }
 }
 
 // Every pair exactly once; units never split (across clients or train/val); val never empty.

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "common/test_util.h"
+
 // Static linkage: every test file that includes this gets its own private copy.
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -20,18 +22,7 @@
 
 namespace lethe::testing {
 
-// A fresh, empty folder per test under LETHE_TEST_TMP (set by CTest) or the system temp dir.
-inline std::filesystem::path temp_dir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  const char* root = std::getenv("LETHE_TEST_TMP");
-  std::filesystem::path dir =
-      root ? std::filesystem::path(root) : std::filesystem::temp_directory_path();
-  dir /= std::string("data_") + info->test_suite_name() + "_" + info->name() + "_" +
-         std::to_string(::getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+inline std::filesystem::path temp_dir() { return test_temp_dir("data"); }
 
 // Writes interleaved pixels (h×w×channels, channels 1–4) as a PNG; fails the test on error.
 inline void write_png(const std::filesystem::path& path, int w, int h, int channels,
