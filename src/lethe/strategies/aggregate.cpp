@@ -1,5 +1,6 @@
 #include "lethe/strategies/aggregate.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "lethe/core/error.h"
@@ -34,10 +35,17 @@ TensorMap weighted_average(const std::vector<TensorMap>& updates, const std::vec
   return mean.result();
 }
 
-TensorMap trimmed_mean(const std::vector<TensorMap>& updates, double fraction) {
+int64_t trim_count(int64_t k, double fraction) {
   LETHE_CHECK(fraction >= 0 && fraction < 0.5, "trim fraction {} is not in [0, 0.5)", fraction);
+  // Tolerance for products that should be whole but land just below (0.29 × 100 = 28.999…);
+  // the cap keeps at least one value when the tolerance meets a fraction a hair under 0.5.
+  const auto cut = static_cast<int64_t>(std::floor(fraction * double(k) + 1e-9));
+  return std::min(cut, (k - 1) / 2);
+}
+
+TensorMap trimmed_mean(const std::vector<TensorMap>& updates, double fraction) {
   const auto k = static_cast<int64_t>(updates.size());
-  const auto cut = static_cast<int64_t>(std::floor(fraction * double(k)));
+  const auto cut = trim_count(k, fraction);
   return per_coordinate(updates, [&](const torch::Tensor& sorted) {
     return sorted.narrow(0, cut, k - 2 * cut).mean(0);
   });
@@ -53,12 +61,15 @@ TensorMap coordinate_median(const std::vector<TensorMap>& updates) {
 BufferedAggregator::BufferedAggregator(Rule rule, double trim_fraction)
     : rule_(rule), trim_fraction_(trim_fraction) {}
 
-void BufferedAggregator::add(int64_t, TensorMap update, double) {
-  updates_.push_back(std::move(update));
+void BufferedAggregator::add(int64_t client, TensorMap update, double weight) {
+  LETHE_CHECK(weight >= 0, "client {} reported a negative weight {}", client, weight);
+  ++count_;
+  if (weight > 0) updates_.push_back(std::move(update));
 }
 
 TensorMap BufferedAggregator::result() const {
-  LETHE_ASSERT(!updates_.empty());
+  LETHE_ASSERT(count_ > 0);
+  LETHE_CHECK(!updates_.empty(), "all {} answering clients reported 0 examples", count_);
   return rule_ == Rule::kMedian ? coordinate_median(updates_) : trimmed_mean(updates_, trim_fraction_);
 }
 
