@@ -14,6 +14,10 @@ void register_builtin_suites() {
         train_step_suite);
   r.add("federation", "rounds/s and peak RSS with 10, 100 and 1,000 clients per round (shapes)",
         federation_suite);
+  r.add("unlearning",
+        "every unlearning method x request type (client, samples, concept) x seeds: R@1, gaps, "
+        "AUC, MIA, cost vs retrain",
+        unlearning_suite);
 }
 
 }  // namespace lethe::bench

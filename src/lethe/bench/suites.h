@@ -22,5 +22,6 @@ void register_builtin_suites();
 
 nlohmann::json train_step_suite(const SuiteArgs& args);
 nlohmann::json federation_suite(const SuiteArgs& args);
+nlohmann::json unlearning_suite(const SuiteArgs& args);
 
 }  // namespace lethe::bench

@@ -1,0 +1,189 @@
+// Every unlearning method × request type × seed on one federated benchmark config (issue 10):
+// per seed, train the federated run (or reuse a finished one, so an interrupted benchmark
+// resumes), then honour each request with all methods through `run_unlearning`, which caches
+// the retrain reference of each request in the run folder. The audits are reduced to mean ±
+// std over seeds (unlearning_summary.h) and written as JSON and as markdown tables.
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+
+#include "lethe/bench/machine.h"
+#include "lethe/bench/suites.h"
+#include "lethe/bench/unlearning_summary.h"
+#include "lethe/core/fs.h"
+#include "lethe/core/strings.h"
+#include "lethe/embedded_configs.h"
+#include "lethe/experiment/experiment.h"
+#include "lethe/unlearn/request.h"
+#include "lethe/unlearn/session.h"
+#include "lethe/unlearn/unlearner.h"
+
+namespace lethe::bench {
+namespace {
+
+constexpr const char* kDefaultConfig = "emoji-unlearn-bench";
+
+struct UnlearningBenchOptions {
+  std::vector<int64_t> seeds = {0, 1, 2};
+  // One request of each type; "heart" names several emoji spread over most clients of the
+  // default config's partition.
+  std::vector<std::string> requests = {"client:0", "samples:0:0.5", "concept:heart"};
+  std::vector<std::string> methods;  // empty: every registered unlearner
+  // Everything else: config overrides; unlearn.* keys only reach `run_unlearning`.
+  std::vector<std::string> train_overrides, unlearn_overrides;
+};
+
+std::vector<std::string> comma_list(const std::string& key, const std::string& value) {
+  std::vector<std::string> out;
+  for (const auto& part : split(value, ',')) {
+    auto item = trim(part);
+    LETHE_CHECK(!item.empty(), "bench unlearning: '{}={}' has an empty item", key, value);
+    out.push_back(item);
+  }
+  return out;
+}
+
+// The suite's own keys (seeds=0,1,2 requests=client:0,concept:cat methods=ga,npo) are comma
+// lists, not TOML, so they are taken out before the rest goes to the config.
+UnlearningBenchOptions parse_options(const std::vector<std::string>& overrides) {
+  UnlearningBenchOptions o;
+  for (const auto& kv : overrides) {
+    const auto eq = kv.find('=');
+    LETHE_CHECK(eq != std::string::npos && eq > 0, "override '{}' is not of the form key=value", kv);
+    const std::string key = trim(kv.substr(0, eq)), value = trim(kv.substr(eq + 1));
+    if (key == "seeds") {
+      o.seeds.clear();
+      for (const auto& s : comma_list(key, value)) {
+        size_t used = 0;
+        int64_t seed = -1;
+        try {
+          seed = std::stoll(s, &used);
+        } catch (const std::exception&) {
+        }
+        LETHE_CHECK(used == s.size() && seed >= 0, "bench unlearning: seed '{}' is not a non-negative integer", s);
+        o.seeds.push_back(seed);
+      }
+    } else if (key == "requests") {
+      o.requests = comma_list(key, value);
+    } else if (key == "methods") {
+      o.methods = comma_list(key, value);
+    } else if (key == "run.seed") {
+      throw InputError("bench unlearning: set the seeds with seeds=0,1,2, not run.seed");
+    } else if (starts_with(key, "unlearn.")) {
+      o.unlearn_overrides.push_back(kv);
+    } else {
+      o.train_overrides.push_back(kv);
+    }
+  }
+  auto unique = [](auto xs) {
+    std::sort(xs.begin(), xs.end());
+    return std::adjacent_find(xs.begin(), xs.end()) == xs.end();
+  };
+  LETHE_CHECK(unique(o.seeds), "bench unlearning: seeds name a seed twice");
+  LETHE_CHECK(unique(o.requests), "bench unlearning: requests name a request twice");
+  LETHE_CHECK(unique(o.methods), "bench unlearning: methods name a method twice");
+  if (o.methods.empty()) o.methods = unlearn::unlearners().names();
+  for (const auto& m : o.methods) unlearn::unlearners().get(m);  // unknown names fail now
+  for (const auto& r : o.requests) unlearn::parse_request(r);
+  return o;
+}
+
+// The finished run of `cfg` in `dir`: reused when its summary.json is there, resumed from its
+// newest checkpoint when training was interrupted, else trained. A folder holding a run of
+// another config is an error rather than silently mixed into the results.
+nlohmann::json trained_run(const experiment::ExperimentConfig& cfg, const std::string& dir) {
+  auto resolved = cfg;
+  const std::string toml = config::to_toml(resolved);
+  const bool exists = file_exists(dir + "/config.toml");
+  if (exists) {
+    LETHE_CHECK(read_file(dir + "/config.toml") == toml,
+                "bench unlearning: {} holds a run of another config; remove it or choose another --out",
+                dir);
+    if (file_exists(dir + "/summary.json")) {
+      std::cout << fmt::format("  reusing the finished run in {}\n", dir) << std::flush;
+      return nlohmann::json::parse(read_file(dir + "/summary.json"));
+    }
+  }
+  const bool resume = exists && file_exists(dir + "/checkpoints/latest");
+  std::cout << fmt::format("  {} the federated run in {}\n", resume ? "resuming" : "training", dir)
+            << std::flush;
+  return experiment::run_experiment(cfg, dir, {.resume = resume});
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+nlohmann::json unlearning_suite(const SuiteArgs& args) {
+  const auto t0 = std::chrono::steady_clock::now();
+  unlearn::register_builtin_unlearners();
+  const auto o = parse_options(args.overrides);
+  const std::string config_name = args.config.empty() ? "embedded:" + std::string(kDefaultConfig) : args.config;
+  const std::string toml = args.config.empty() ? embedded_configs().at(kDefaultConfig) : read_file(args.config);
+  auto config_of = [&](int64_t seed) {
+    auto overrides = o.train_overrides;
+    overrides.push_back(fmt::format("run.seed={}", seed));
+    auto cfg = experiment::parse_experiment(toml, config_name, overrides);
+    LETHE_CHECK(cfg.run.mode == "federated", "bench unlearning: {} is not a federated config (run.mode = '{}')",
+                config_name, cfg.run.mode);
+    return cfg;
+  };
+  for (int64_t seed : o.seeds) config_of(seed);  // every config error before any training
+
+  std::vector<std::string> session_overrides = o.train_overrides;
+  session_overrides.insert(session_overrides.end(), o.unlearn_overrides.begin(), o.unlearn_overrides.end());
+  nlohmann::json runs = nlohmann::json::array();
+  std::vector<SeedAudit> audits;
+  const size_t total = o.seeds.size() * o.requests.size();
+  for (int64_t seed : o.seeds) {
+    const std::string dir = fmt::format("{}/unlearning/seed-{}", args.out_dir, seed);
+    std::cout << fmt::format("unlearning: seed {}\n", seed) << std::flush;
+    const auto summary = trained_run(config_of(seed), dir);
+    runs.push_back({{"seed", seed}, {"run_dir", dir}, {"train_wall_s", summary.at("train_wall_s")},
+                    {"eval", summary.at("eval")}});
+    for (const auto& request : o.requests) {
+      const auto t_req = std::chrono::steady_clock::now();
+      unlearn::SessionOptions so;
+      so.run_dir = dir;
+      so.request = request;
+      so.methods = o.methods;
+      so.overrides = session_overrides;
+      so.report = false;
+      auto audit = unlearn::run_unlearning(so);
+      const double orig = audit["original"]["forget"]["r1"].get<double>();
+      const double ref = audit["reference"]["forget"]["r1"].get<double>();
+      std::cout << fmt::format(
+                       "unlearning: [{}/{}] seed {} {}: forget {} pairs, forget R@1 original {:.2f} vs "
+                       "retrain {:.2f} (gap {:+.2f}), {} methods in {:.0f} s\n",
+                       audits.size() + 1, total, seed, request, audit["forget_size"].get<int64_t>(), orig,
+                       ref, orig - ref, o.methods.size(), seconds_since(t_req))
+                << std::flush;
+      audits.push_back({seed, std::move(audit)});
+    }
+  }
+
+  const auto aggregate = aggregate_unlearning(audits);
+  const std::string md_path = args.out_dir + "/unlearning.md";
+  write_file_atomic(md_path,
+                    fmt::format("## Unlearning benchmark ({}, {} seeds)\n\nMean ± sample std over seeds; "
+                                "R@1 and gaps in %, cost as wall time / the retrain reference's.\n\n{}",
+                                config_name, o.seeds.size(), unlearning_markdown(aggregate)));
+  std::cout << unlearning_markdown(aggregate) << "wrote " << md_path << "\n";
+
+  Context ctx(config_of(o.seeds.front()).run.context);
+  return {{"suite", "unlearning"},
+          {"machine", machine_info(ctx)},
+          {"config", {{"file", config_name},
+                      {"seeds", o.seeds},
+                      {"requests", o.requests},
+                      {"methods", o.methods},
+                      {"overrides", session_overrides}}},
+          {"wall_s", seconds_since(t0)},
+          {"runs", runs},
+          {"per_seed", seed_rows(audits)},
+          {"results", aggregate}};
+}
+
+}  // namespace lethe::bench
