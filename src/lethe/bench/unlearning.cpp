@@ -4,13 +4,13 @@
 // the retrain reference of each request in the run folder. The audits are reduced to mean ±
 // std over seeds (unlearning_summary.h) and written as JSON and as markdown tables.
 #include <algorithm>
-#include <chrono>
 #include <iostream>
 
 #include "lethe/bench/machine.h"
 #include "lethe/bench/suites.h"
 #include "lethe/bench/unlearning_summary.h"
 #include "lethe/core/fs.h"
+#include "lethe/core/stopwatch.h"
 #include "lethe/core/strings.h"
 #include "lethe/embedded_configs.h"
 #include "lethe/experiment/experiment.h"
@@ -110,14 +110,10 @@ nlohmann::json trained_run(const experiment::ExperimentConfig& cfg, const std::s
   return experiment::run_experiment(cfg, dir, {.resume = resume});
 }
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 }  // namespace
 
 nlohmann::json unlearning_suite(const SuiteArgs& args) {
-  const auto t0 = std::chrono::steady_clock::now();
+  const Stopwatch total_clock;
   unlearn::register_builtin_unlearners();
   const auto o = parse_options(args.overrides);
   const std::string config_name = args.config.empty() ? "embedded:" + std::string(kDefaultConfig) : args.config;
@@ -144,7 +140,7 @@ nlohmann::json unlearning_suite(const SuiteArgs& args) {
     runs.push_back({{"seed", seed}, {"run_dir", dir}, {"train_wall_s", summary.at("train_wall_s")},
                     {"eval", summary.at("eval")}});
     for (const auto& request : o.requests) {
-      const auto t_req = std::chrono::steady_clock::now();
+      const Stopwatch request_clock;
       unlearn::SessionOptions so;
       so.run_dir = dir;
       so.request = request;
@@ -158,7 +154,7 @@ nlohmann::json unlearning_suite(const SuiteArgs& args) {
                        "unlearning: [{}/{}] seed {} {}: forget {} pairs, forget R@1 original {:.2f} vs "
                        "retrain {:.2f} (gap {:+.2f}), {} methods in {:.0f} s\n",
                        audits.size() + 1, total, seed, request, audit["forget_size"].get<int64_t>(), orig,
-                       ref, orig - ref, o.methods.size(), seconds_since(t_req))
+                       ref, orig - ref, o.methods.size(), request_clock.seconds())
                 << std::flush;
       audits.push_back({seed, std::move(audit)});
     }
@@ -180,7 +176,7 @@ nlohmann::json unlearning_suite(const SuiteArgs& args) {
                       {"requests", o.requests},
                       {"methods", o.methods},
                       {"overrides", session_overrides}}},
-          {"wall_s", seconds_since(t0)},
+          {"wall_s", total_clock.seconds()},
           {"runs", runs},
           {"per_seed", seed_rows(audits)},
           {"results", aggregate}};

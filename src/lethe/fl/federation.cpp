@@ -1,24 +1,18 @@
 #include "lethe/fl/federation.h"
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <set>
 
 #include "lethe/core/error.h"
 #include "lethe/core/log.h"
 #include "lethe/core/progress.h"
+#include "lethe/core/stopwatch.h"
 
 namespace lethe::fl {
 
 namespace {
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
 HistoryOptions history_options(const FlConfig& cfg) {
   HistoryOptions o;
   o.every = cfg.history_every;
@@ -188,7 +182,7 @@ void Federation::save_checkpoint() {
 
 RoundSummary Federation::run_round() {
   LETHE_CHECK(started_, "the federation has no model: call start() or resume() first");
-  const auto t0 = Clock::now();
+  const Stopwatch round_clock;
   RoundSummary sum;
   const int64_t t = sum.round = round_ + 1;
 
@@ -238,7 +232,7 @@ RoundSummary Federation::run_round() {
     global_ = std::move(next);
   }
   round_ = t;
-  sum.round_s = seconds_since(t0);
+  sum.round_s = round_clock.seconds();
   totals_.rounds += 1;
   totals_.skipped_rounds += sum.skipped;
   totals_.client_fits += sum.answered + sum.late;
