@@ -309,6 +309,51 @@ TEST(Federation, ExtraStateTravelsWithTheCheckpoint) {
   EXPECT_EQ(r.fed.extra_state("lock")->meta, (nlohmann::json{{"beta", 0}}));
 }
 
+TEST(Federation, ForgetLockHoldsInEveryLaterRoundAndSurvivesResume) {
+  const auto dir = fl_temp_dir();
+  auto cfg = base_config();
+  cfg.rounds = 6;
+  cfg.failure_rate = 0.0;
+  ForgetLock lock;
+  {
+    FedRun probe(cfg, dir + "/probe");
+    const auto w = probe.client.initial().at("weight");
+    auto gen = at::detail::createCPUGenerator(3);
+    auto q = std::get<0>(torch::linalg_qr(torch::randn({w.size(0), w.size(0)}, gen, torch::kFloat64)));
+    lock.bases["weight"] = q.narrow(1, 0, 1).to(torch::kFloat).contiguous();
+  }
+  const auto& e = lock.bases.at("weight");
+  auto along = [&](const TensorMap& g) { return e.t().matmul(g.at("weight")); };
+  auto locked_run = [&](const std::string& run_dir, bool die_after_4) {
+    {
+      FedRun first(cfg, run_dir);
+      first.fed.start(first.client.initial());
+      first.fed.run(2);
+      first.fed.set_forget_lock(lock);
+      first.fed.run(die_after_4 ? 4 : 6);
+      if (!die_after_4) return first.fed.global();
+    }
+    FedRun second(cfg, run_dir);
+    EXPECT_EQ(second.fed.forget_lock(), nullptr);
+    second.fed.resume();
+    EXPECT_NE(second.fed.forget_lock(), nullptr);
+    second.fed.run();
+    return second.fed.global();
+  };
+  // The free run moves along E; the locked one does not after round 2, and a resumed locked run
+  // is the uninterrupted one bit for bit.
+  FedRun free_run(cfg, dir + "/free");
+  free_run.fed.start(free_run.client.initial());
+  free_run.fed.run(2);
+  const auto at2 = free_run.fed.global();
+  free_run.fed.run();
+  EXPECT_GT((along(free_run.fed.global()) - along(at2)).abs().max().item<float>(), 1e-4);
+  const auto whole = locked_run(dir + "/whole", false);
+  EXPECT_LT((along(whole) - along(at2)).abs().max().item<float>(), 1e-5);
+  const auto resumed = locked_run(dir + "/split", true);
+  EXPECT_TRUE(identical(resumed, whole));
+}
+
 TEST(Federation, EvaluatesOnServerAndClients) {
   const auto dir = fl_temp_dir();
   auto cfg = base_config();

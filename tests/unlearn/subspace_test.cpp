@@ -128,21 +128,5 @@ TEST(Subspace, ExcisionRemovesOnlyTheDisplacementAlongE) {
   EXPECT_TRUE(torch::equal(excise_full(w32, w0.to(torch::kFloat32), e.narrow(1, 0, 0)), w32));
 }
 
-TEST(Subspace, ForgetLockIsHardAtBetaZeroAndScalesTheComponentOtherwise) {
-  auto rot = random_orthogonal(5, 5);
-  auto e = rot.narrow(1, 0, 1);
-  auto g = torch::randn({5, 3}, torch::kFloat64);
-  auto hard = lock_project(g, e, 0.0);
-  EXPECT_LT(e.t().matmul(hard).abs().max().item<double>(), 1e-12);
-  auto soft = lock_project(g, e, 0.25);
-  EXPECT_TRUE(torch::allclose(e.t().matmul(soft), 0.25 * e.t().matmul(g), 0, 1e-12));
-  // Directions outside E are untouched.
-  auto rest = rot.narrow(1, 1, 4);
-  EXPECT_TRUE(torch::allclose(rest.t().matmul(hard), rest.t().matmul(g), 0, 1e-12));
-  lethe::testing::expect_input_error([&] { lock_project(g, e, 1.5); }, {"β", "1.5"});
-  lethe::testing::expect_input_error([&] { lock_project(g, torch::zeros({4, 1}), 0.0); },
-                                     {"Forget Lock", "4 rows", "5"});
-}
-
 }  // namespace
 }  // namespace lethe::unlearn

@@ -21,6 +21,9 @@ HistoryOptions history_options(const FlConfig& cfg) {
   return o;
 }
 
+// The server-state key of the Forget Lock (Federation::set_forget_lock).
+constexpr const char* kForgetLockKey = "forget_lock";
+
 // [fl] keys a resumed run may change: they do not alter the trajectory of the weights.
 const std::set<std::string> kResumable = {"rounds",           "evaluate_every",
                                           "fraction_evaluate", "checkpoint_every",
@@ -86,7 +89,24 @@ void Federation::set_module_deltas(ModuleDeltaFn fn) {
 }
 
 void Federation::set_extra_state(const std::string& key, StateBlob blob) {
+  LETHE_CHECK(key != kForgetLockKey, "'{}' is reserved for set_forget_lock", key);
   extras_[key] = std::move(blob);
+}
+
+void Federation::set_forget_lock(const ForgetLock& lock) {
+  if (lock.empty()) {
+    lock_.reset();
+    extras_.erase(kForgetLockKey);
+    return;
+  }
+  lock_ = lock;
+  extras_[kForgetLockKey] = lock.to_state();
+}
+
+std::vector<UpdateFilter> Federation::active_filters() const {
+  auto filters = filters_;
+  if (lock_) filters.push_back(lock_->filter());
+  return filters;
 }
 
 const StateBlob* Federation::extra_state(const std::string& key) const {
@@ -152,6 +172,10 @@ void Federation::resume(std::optional<int64_t> round) {
   }
   checkpoints_.remove_after(*round);
   for (auto& [key, blob] : s.extras) extras_[key] = std::move(blob);
+  if (auto it = extras_.find(kForgetLockKey); it != extras_.end()) {
+    lock_ = ForgetLock::from_state(it->second, source);
+    log::info("the Forget Lock is in force: {} directions, β = {}", lock_->directions(), lock_->beta);
+  }
   global_ = std::move(s.global);
   round_ = s.round;
   started_ = true;
@@ -195,12 +219,13 @@ RoundSummary Federation::run_round() {
   history_.begin_round(t, global_);
   auto aggregator = strategy_.make_aggregator(t);
   double loss_sum = 0;
-  const auto reports = transport_.fit(t, global_, instructions, filters_, [&](int64_t client,
-                                                                             FitRes& res) {
+  const auto filters = active_filters();
+  const auto reports = transport_.fit(t, global_, instructions, filters, [&](int64_t client,
+                                                                            FitRes& res) {
     check_same_layout(global_, res.update, fmt::format("round {}: update of client {}", t, client));
     LETHE_CHECK(res.num_examples >= 0, "round {}: client {} reported {} examples", t, client,
                 res.num_examples);
-    for (const auto& f : filters_) f(client, res.update);
+    for (const auto& f : filters) f(client, res.update);
     history_.record(client, res.update, res.num_examples);
     loss_sum += res.loss * double(res.num_examples);
     sum.num_examples += res.num_examples;

@@ -23,6 +23,7 @@
 
 #include "lethe/core/metrics.h"
 #include "lethe/fl/fl_config.h"
+#include "lethe/fl/forget_lock.h"
 #include "lethe/fl/history.h"
 #include "lethe/fl/server_state.h"
 #include "lethe/fl/strategy.h"
@@ -73,6 +74,11 @@ class Federation {
   void set_server_evaluation(ServerEvaluation fn);
   // Which tensors the history sketches (default: every 2-D update; lora_deltas() for LoRA).
   void set_module_deltas(ModuleDeltaFn fn);
+  // The Forget Lock on every later round: applied after the update filters, to gradients and
+  // updates; saved with every checkpoint and restored by resume(), so it needs no reinstalling.
+  // Replaces an earlier lock (an empty lock lifts it).
+  void set_forget_lock(const ForgetLock& lock);
+  const ForgetLock* forget_lock() const { return lock_ ? &*lock_ : nullptr; }
   // State that whoever installs a hook needs back on resume; saved with every checkpoint.
   void set_extra_state(const std::string& key, StateBlob blob);
   const StateBlob* extra_state(const std::string& key) const;
@@ -101,6 +107,7 @@ class Federation {
 
  private:
   std::vector<int64_t> population() const;
+  std::vector<UpdateFilter> active_filters() const;
   void save_checkpoint();
   ServerState current_state() const;
   void check_compatible(const ServerState& s, const std::string& source) const;
@@ -116,6 +123,7 @@ class Federation {
   std::vector<int64_t> excluded_;
   ServerEvaluation server_eval_;
   std::map<std::string, StateBlob> extras_;
+  std::optional<ForgetLock> lock_;
   CheckpointStore checkpoints_;
   UpdateHistory history_;
   TensorMap global_;

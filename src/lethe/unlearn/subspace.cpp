@@ -15,11 +15,11 @@ void check_basis(const torch::Tensor& e, int64_t rows, const char* what) {
               rows);
 }
 
-// x − (1 − keep)·EEᵀx in float64, returned in x's dtype.
-torch::Tensor remove_component(const torch::Tensor& x, const torch::Tensor& e, double keep) {
+// x − EEᵀx in float64, returned in x's dtype.
+torch::Tensor remove_component(const torch::Tensor& x, const torch::Tensor& e) {
   auto e64 = f64(e);
   auto x64 = f64(x);
-  return (x64 - (1.0 - keep) * e64.matmul(e64.t().matmul(x64))).to(x.scalar_type());
+  return (x64 - e64.matmul(e64.t().matmul(x64))).to(x.scalar_type());
 }
 }  // namespace
 
@@ -76,14 +76,7 @@ torch::Tensor excise_full(const torch::Tensor& w, const torch::Tensor& w0, const
 torch::Tensor excise_lora(const torch::Tensor& b, const torch::Tensor& e) {
   check_basis(e, b.size(0), "LoRA excision");
   torch::NoGradGuard ng;
-  return remove_component(b, e, 0.0);
-}
-
-torch::Tensor lock_project(const torch::Tensor& g, const torch::Tensor& e, double beta) {
-  LETHE_CHECK(beta >= 0.0 && beta <= 1.0, "Forget Lock: β = {} is outside [0, 1]", beta);
-  check_basis(e, g.size(0), "Forget Lock");
-  torch::NoGradGuard ng;
-  return remove_component(g, e, beta);
+  return remove_component(b, e);
 }
 
 }  // namespace lethe::unlearn

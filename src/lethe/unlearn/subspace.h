@@ -1,8 +1,8 @@
 #pragma once
 // The pure linear algebra of EASE (METHODS.md §3): orthonormal bases from sketches, the
 // Cosine–Sine split of a forget basis against a retain basis, the forget-exclusive basis E,
-// closed-form excision and the Forget Lock projection. Free functions on single matrices
-// (one module of one tower); callers loop over modules.
+// and closed-form excision (the Forget Lock's projection is fl::lock_project). Free functions
+// on single matrices (one module of one tower); callers loop over modules.
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -37,9 +37,5 @@ torch::Tensor excise_full(const torch::Tensor& w, const torch::Tensor& w0, const
 
 // Closed-form excision of E from a LoRA factor: (I − EEᵀ)B, so that BA has no E component.
 torch::Tensor excise_lora(const torch::Tensor& b, const torch::Tensor& e);
-
-// The Forget Lock on a gradient or update: g − (1 − β)EEᵀg. β = 0 (hard) removes the E
-// component; β ∈ (0, 1] keeps a β fraction of it.
-torch::Tensor lock_project(const torch::Tensor& g, const torch::Tensor& e, double beta);
 
 }  // namespace lethe::unlearn
