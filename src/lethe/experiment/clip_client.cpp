@@ -71,7 +71,7 @@ fl::FitRes ClipClient::fit(int64_t client, const fl::FitIns& ins) {
   }
   int64_t step = 0;
   auto st = train::run_epochs(model_, *opt, batches_, train_[client], cfg_, ctx_, sched, step,
-                              ins.config.local_epochs, rng, hooks);
+                              ins.config.local_epochs, rng, hooks, nullptr, ins.config.local_steps);
   fl::FitRes res;
   {
     torch::NoGradGuard ng;

@@ -24,6 +24,7 @@ using UpdateFilter = std::function<void(int64_t client, TensorMap& tensors)>;
 // What the strategy asks of one client this round.
 struct FitConfig {
   int64_t local_epochs = 1;
+  int64_t local_steps = 0;   // > 0: stop after this many optimiser steps (within local_epochs)
   double proximal_mu = 0.0;  // > 0: add (μ/2)·‖θ − θ^t‖² to the local loss (FedProx)
   double lr_scale = 1.0;     // this round's client learning rate = train.lr × lr_scale
   nlohmann::json extra = nlohmann::json::object();  // strategy-specific settings

@@ -23,6 +23,7 @@ struct FlConfig {
   int64_t clients_per_round = 0;
   int64_t min_fit_clients = 1;               // fewer answers and the round is skipped
   int64_t local_epochs = 1;
+  int64_t local_steps = 0;  // > 0: each client stops after this many steps (E epochs or K steps)
   // Clients' learning rate over rounds: constant, or cosine from train.lr at round 1 down to
   // train.lr × lr_min_ratio at the last round (the federated form of central cosine decay).
   std::string lr_schedule = "constant";
@@ -76,6 +77,7 @@ struct FlConfig {
         .min(0);
     v("min_fit_clients", min_fit_clients, "answers needed, else the round is skipped").min(1);
     v("local_epochs", local_epochs, "local epochs per round").in(1, 10000);
+    v("local_steps", local_steps, "cap on local optimiser steps per round (0 = epochs only)").min(0);
     v("evaluate_every", evaluate_every, "rounds between federated evaluations (0 = off)").min(0);
     v("fraction_evaluate", fraction_evaluate, "fraction of clients evaluated").in(0.0, 1.0);
     v("deadline_s", deadline_s, "simulated round deadline in seconds (0 = none)").min(0.0);

@@ -57,6 +57,7 @@ void Strategy::load_state(const StateBlob& state) {
 FitConfig Strategy::fit_config(int64_t round) const {
   FitConfig c;
   c.local_epochs = cfg_.local_epochs;
+  c.local_steps = cfg_.local_steps;
   c.lr_scale = round_lr_scale(cfg_, round);
   return c;
 }

@@ -61,11 +61,12 @@ LoopStats run_epochs(models::Clip& model, torch::optim::Optimizer& opt, const Ba
                      const std::vector<int64_t>& pair_ids, const TrainConfig& cfg,
                      const Context& ctx, const LrSchedule& schedule, int64_t& step,
                      int64_t epochs, std::mt19937_64& rng, const LoopHooks& hooks,
-                     Progress* progress) {
+                     Progress* progress, int64_t max_steps) {
   LoopStats st;
   model->train();
   for (int64_t e = 0; e < epochs; ++e) {
     for (const auto& ids : epoch_batches(pair_ids, cfg.batch_size, rng)) {
+      if (max_steps > 0 && st.steps == max_steps) return st;
       set_lr(opt, schedule.at(step));
       double l = train_step(model, opt, batches.make(ids, &rng), cfg, ctx, hooks);
       ++step, ++st.steps;

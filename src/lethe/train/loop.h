@@ -33,12 +33,13 @@ struct LoopStats {
   double mean_loss() const { return steps ? loss_sum / double(steps) : 0.0; }
 };
 
-// Runs `epochs` passes over `pair_ids`. `step` is the schedule's global step, advanced here.
+// Runs `epochs` passes over `pair_ids`, or stops after max_steps steps (> 0). `step` is the
+// schedule's global step, advanced here.
 LoopStats run_epochs(models::Clip& model, torch::optim::Optimizer& opt, const BatchMaker& batches,
                      const std::vector<int64_t>& pair_ids, const TrainConfig& cfg,
                      const Context& ctx, const LrSchedule& schedule, int64_t& step,
                      int64_t epochs, std::mt19937_64& rng, const LoopHooks& hooks = {},
-                     Progress* progress = nullptr);
+                     Progress* progress = nullptr, int64_t max_steps = 0);
 
 // One optimisation step on one batch; returns the loss.
 double train_step(models::Clip& model, torch::optim::Optimizer& opt, const Batch& batch,
