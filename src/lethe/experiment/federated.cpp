@@ -29,7 +29,8 @@ nlohmann::json run_federation(models::Clip& model, const data::Dataset& ds,
   fl::SimulationTransport transport(client, cfg.fl, ctx.seed());
   fl::Federation fed(cfg.fl, *strategy, transport, clients.num_clients(), dir, ctx.seed(), &metrics);
   if (!opts.excluded_clients.empty()) fed.set_excluded_clients(opts.excluded_clients);
-  for (const auto& f : opts.filters) fed.add_update_filter(f);
+  // LoRA: the history sketches the column space of each adapter's B·A (thin QR, sketch.h).
+  if (cfg.model.lora_rank > 0) fed.set_module_deltas(fl::lora_deltas("lora_A", "lora_B"));
 
   // Server-side evaluation on a fixed gallery drawn from the clients' validation pairs (never
   // trained on, never the test split).
@@ -39,7 +40,9 @@ nlohmann::json run_federation(models::Clip& model, const data::Dataset& ds,
     if (!excluded.count(k)) val.insert(val.end(), clients.val[k].begin(), clients.val[k].end());
   std::sort(val.begin(), val.end());
   auto gallery = train::sample_units(ds, val, cfg.eval.val_units, ctx.seed());
-  if (opts.server_eval && gallery.size() >= 2) {
+  if (opts.evaluation) {
+    fed.set_server_evaluation(opts.evaluation);
+  } else if (opts.server_eval && gallery.size() >= 2) {
     fed.set_server_evaluation([&](int64_t, const TensorMap& global) {
       load_parameters(model, global);
       auto b = eval::evaluate_pairs(model, ds, tokens, gallery, ctx);
@@ -49,6 +52,7 @@ nlohmann::json run_federation(models::Clip& model, const data::Dataset& ds,
   if (opts.resume) {
     fed.resume();
   } else {
+    if (!opts.lock.empty()) fed.set_forget_lock(opts.lock);
     fed.start(trainable_parameters(model));
   }
   fed.run(opts.rounds > 0 ? std::optional<int64_t>(opts.rounds) : std::nullopt);

@@ -12,6 +12,7 @@
 #include "lethe/data/dataset.h"
 #include "lethe/experiment/experiment.h"
 #include "lethe/fl/client.h"
+#include "lethe/fl/federation.h"
 #include "lethe/models/clip.h"
 
 namespace lethe::experiment {
@@ -24,11 +25,14 @@ struct ClientData {
 };
 
 struct FederationOptions {
-  std::vector<int64_t> excluded_clients;  // sampled as usual, then dropped (retrain replays)
-  std::vector<fl::UpdateFilter> filters;  // server-side update filters = client gradient filters
+  std::vector<int64_t> excluded_clients = {};  // sampled as usual, then dropped (retrain replays)
   bool resume = false;
   int64_t rounds = 0;                     // 0 = cfg.fl.rounds
   bool server_eval = true;                // R@1 on the validation gallery after every round
+  // Replaces the validation-gallery evaluation (runs whenever the server evaluates: set
+  // fl.evaluate_every); the model is the caller's to load.
+  fl::ServerEvaluation evaluation = {};
+  fl::ForgetLock lock = {};               // installed on a fresh run (a resumed run keeps its own)
 };
 
 // Runs the federation in `dir` (checkpoints/, history/) from the model's current weights (or

@@ -8,7 +8,7 @@
 namespace lethe::unlearn {
 
 RoundsResult run_rounds(const UnlearnInputs& in, const TensorMap& start, int64_t rounds,
-                        const std::string& tag, const std::vector<fl::UpdateFilter>& filters) {
+                        const std::string& tag, const RoundsOptions& opts) {
   RoundsResult out;
   if (rounds <= 0) {
     out.weights = clone(start);
@@ -18,14 +18,27 @@ RoundsResult run_rounds(const UnlearnInputs& in, const TensorMap& start, int64_t
   cfg.fl.rounds = rounds;
   cfg.fl.history_every = 0;  // a method's own rounds need no history
   cfg.fl.sketch_max_rank = 0;
+  if (opts.local_steps >= 0) cfg.fl.local_steps = opts.local_steps;
+  fl::ServerEvaluation evaluation;
+  if (opts.after_round) {
+    cfg.fl.evaluate_every = 1;
+    cfg.fl.fraction_evaluate = 0.0;
+    evaluation = [&](int64_t round, const TensorMap& global) {
+      opts.after_round(round, global);
+      return std::map<std::string, double>{};
+    };
+  }
   const std::string dir = in.work_dir + "/" + tag;
   std::filesystem::remove_all(dir);
   auto model = model_with(in, start);
   MetricsWriter metrics(dir + "/metrics.jsonl");
   auto totals = experiment::run_federation(
       model, in.ds, in.tokens, in.forget.retained, cfg, in.ctx, dir, metrics,
-      {.excluded_clients = in.forget.removed_clients, .filters = filters, .rounds = rounds,
-       .server_eval = false});
+      {.excluded_clients = in.forget.removed_clients,
+       .rounds = rounds,
+       .server_eval = false,
+       .evaluation = evaluation,
+       .lock = opts.lock});
   out.weights = experiment::trainable_parameters(model);
   out.cost.rounds = totals.value("rounds", int64_t{0});
   out.cost.local_steps = totals.value("steps", int64_t{0});

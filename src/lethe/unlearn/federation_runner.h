@@ -1,6 +1,7 @@
 #pragma once
-// Federated rounds run by an unlearning method (recovery, fine-tuning): the original
-// experiment's engine on the retained clients, in a scratch folder, without history.
+// Federated rounds run by an unlearning method (recovery, fine-tuning) or after it (the
+// re-anchoring check): the original experiment's engine on the retained clients, in a scratch
+// folder, without history.
 #include "lethe/unlearn/unlearner.h"
 
 namespace lethe::unlearn {
@@ -10,9 +11,16 @@ struct RoundsResult {
   Cost cost;  // rounds, local steps, bytes (wall time is the caller's)
 };
 
+struct RoundsOptions {
+  fl::ForgetLock lock = {};  // in force in every round (the server state holds it)
+  int64_t local_steps = -1;  // ≥ 0: overrides fl.local_steps (a capped recovery)
+  // Called with the global weights after every round (the engine's server evaluation).
+  std::function<void(int64_t round, const TensorMap& global)> after_round = {};
+};
+
 // `rounds` rounds of the original strategy from `start` on the retained clients (the removed
-// client, if any, is excluded); filters apply to every update and gradient (the Forget Lock).
+// client, if any, is excluded).
 RoundsResult run_rounds(const UnlearnInputs& in, const TensorMap& start, int64_t rounds,
-                        const std::string& tag, const std::vector<fl::UpdateFilter>& filters = {});
+                        const std::string& tag, const RoundsOptions& opts = {});
 
 }  // namespace lethe::unlearn

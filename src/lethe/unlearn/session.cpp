@@ -11,6 +11,7 @@
 #include "lethe/train/checkpoint.h"
 #include "lethe/train/text.h"
 #include "lethe/unlearn/audit.h"
+#include "lethe/unlearn/reanchor.h"
 #include "lethe/unlearn/report.h"
 #include "lethe/unlearn/retrain.h"
 #include "lethe/unlearn/unlearner.h"
@@ -107,6 +108,13 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
     block["cost_ratio"] = ref.wall_s > 0 ? res.cost.wall_s / ref.wall_s : 0.0;
     block["weights_sha256"] = weights_sha256(res.weights);
     block["details"] = res.details;
+    if (ucfg.post_rounds > 0) {
+      log::info("{}: re-anchoring over {} further rounds{}", name, ucfg.post_rounds,
+                res.lock.empty() ? "" : ", with and without the Forget Lock");
+      block["post_rounds"] = reanchor(in, sets, res.weights, res.lock, ucfg.post_rounds, "post-" + name);
+      if (!res.lock.empty())
+        block["post_rounds_unlocked"] = reanchor(in, sets, res.weights, {}, ucfg.post_rounds, "post-" + name + "-unlocked");
+    }
     audit["methods"][name] = block;
     auto model = model_with(in, res.weights);
     train::save_checkpoint(out + "/" + name + ".safetensors", state_dict(*model), ck.model,

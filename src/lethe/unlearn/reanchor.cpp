@@ -1,0 +1,34 @@
+#include "lethe/unlearn/reanchor.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "lethe/eval/embed.h"
+#include "lethe/experiment/clip_client.h"
+#include "lethe/unlearn/federation_runner.h"
+
+namespace lethe::unlearn {
+
+nlohmann::json reanchor(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights,
+                        const fl::ForgetLock& lock, int64_t rounds, const std::string& tag) {
+  auto model = model_with(in, weights);
+  nlohmann::json forget = nlohmann::json::array(), retain = nlohmann::json::array(),
+                 test = nlohmann::json::array();
+  auto measure = [&](const TensorMap& global) {
+    experiment::load_parameters(model, global);
+    forget.push_back(eval::evaluate_pairs(model, in.ds, in.tokens, sets.forget, in.ctx).r1);
+    retain.push_back(eval::evaluate_pairs(model, in.ds, in.tokens, sets.retain, in.ctx).r1);
+    test.push_back(eval::evaluate_pairs(model, in.ds, in.tokens, sets.test, in.ctx).r1);
+  };
+  measure(weights);
+  run_rounds(in, weights, rounds, tag,
+             {.lock = lock, .after_round = [&](int64_t, const TensorMap& global) { measure(global); }});
+  double drift = 0;
+  for (const auto& f : forget) drift = std::max(drift, std::abs(f.get<double>() - forget[0].get<double>()));
+  return {{"locked", !lock.empty()},       {"lock_directions", lock.directions()},
+          {"rounds", rounds},              {"forget_r1", std::move(forget)},
+          {"retain_r1", std::move(retain)}, {"test_r1", std::move(test)},
+          {"max_forget_drift", drift}};
+}
+
+}  // namespace lethe::unlearn
