@@ -44,24 +44,8 @@ torch::Tensor in_batch_kl(const torch::Tensor& ref_logits, const torch::Tensor& 
   return 0.5 * (kl(1) + kl(0));
 }
 
-namespace {
-
-// Round tags of Stream::kUnlearn per holder (forget_set.cpp draws sample requests from tag 0).
-constexpr int64_t kForgetBatchTag = 1, kRetainBatchTag = 2, kProbeTag = 3;
-
-bool uses_retain(AscentObjective o) {
-  return o == AscentObjective::kGradDiff || o == AscentObjective::kKlMin;
-}
-bool uses_reference(AscentObjective o) {
-  return o == AscentObjective::kNpo || o == AscentObjective::kKlMin;
-}
-
-// Unit-norm embeddings of one batch and what the losses need with them.
-struct Embedded {
-  torch::Tensor img, txt, scale, groups;
-  torch::Tensor clip_loss() const { return train::clip_loss(img, txt, scale, groups); }
-  torch::Tensor logits() const { return train::masked_logits(img, txt, scale, groups); }
-};
+torch::Tensor Embedded::clip_loss() const { return train::clip_loss(img, txt, scale, groups); }
+torch::Tensor Embedded::logits() const { return train::masked_logits(img, txt, scale, groups); }
 
 Embedded embed(models::Clip& model, const train::Batch& b, const Context& ctx) {
   auto img = model->encode_image(b.images.to(ctx.device())).to(torch::kFloat);
@@ -71,10 +55,45 @@ Embedded embed(models::Clip& model, const train::Batch& b, const Context& ctx) {
           b.groups.to(ctx.device())};
 }
 
+torch::Tensor bke_loss(const torch::Tensor& logits, const torch::Tensor& img, const torch::Tensor& txt,
+                       const torch::Tensor& ref_img, const torch::Tensor& ref_txt, double margin,
+                       double lambda_d) {
+  LETHE_CHECK(logits.dim() == 2 && logits.size(0) == logits.size(1) && img.size(0) == logits.size(0) &&
+                  img.sizes() == txt.sizes() && ref_img.sizes() == img.sizes() && ref_txt.sizes() == txt.sizes(),
+              "bke_loss needs (B,B) logits and four (B,D) embedding matrices");
+  auto l = logits.to(torch::kFloat);
+  const auto eye = torch::eye(l.size(0), torch::TensorOptions().dtype(torch::kBool).device(l.device()));
+  // −log(1 − P_ii) = logsumexp_j l_ij − logsumexp_{j≠i} l_ij, per row (i2t) and column (t2i).
+  auto unalign = [&](int64_t dim) {
+    auto off = torch::logsumexp(l.masked_fill(eye, -INFINITY), dim);
+    auto term = torch::logsumexp(l, dim) - off;
+    return torch::where(off.isfinite(), term, torch::zeros_like(term)).mean();
+  };
+  auto displacement = [&](const torch::Tensor& x, const torch::Tensor& ref) {
+    return torch::relu((x.to(torch::kFloat) * ref.to(torch::kFloat)).sum(1) - margin).mean();
+  };
+  return 0.5 * (unalign(1) + unalign(0)) +
+         lambda_d * (displacement(img, ref_img) + displacement(txt, ref_txt));
+}
+
+namespace {
+
+// Round tags of Stream::kUnlearn per holder (forget_set.cpp draws sample requests from tag 0).
+constexpr int64_t kForgetBatchTag = 1, kRetainBatchTag = 2, kProbeTag = 3;
+
+bool uses_retain(AscentObjective o) {
+  return o == AscentObjective::kGradDiff || o == AscentObjective::kKlMin;
+}
+bool uses_reference(AscentObjective o) {
+  return o == AscentObjective::kNpo || o == AscentObjective::kKlMin || o == AscentObjective::kBke;
+}
+
 // One optimiser step on the loss `loss_fn` builds (under the context's autocast policy, as
-// train::train_step), with the gradient norm clipped to `clip` (0 = off).
+// train::train_step), the gradients passed through `filter` (if any) and their norm clipped to
+// `clip` (0 = off). `params`: the trainable parameters by name.
 void optimizer_step(torch::optim::Optimizer& opt, const Context& ctx, double clip,
-                    const std::function<torch::Tensor()>& loss_fn) {
+                    const std::function<torch::Tensor()>& loss_fn, const TensorMap& params,
+                    const std::function<void(TensorMap&)>& filter) {
   opt.zero_grad();
   torch::Tensor loss;
   {
@@ -82,6 +101,13 @@ void optimizer_step(torch::optim::Optimizer& opt, const Context& ctx, double cli
     loss = loss_fn();
   }
   loss.backward();
+  if (filter) {
+    torch::NoGradGuard ng;
+    TensorMap grads;
+    for (const auto& [name, p] : params)
+      if (p.grad().defined()) grads[name] = p.grad();
+    filter(grads);
+  }
   if (clip > 0) {
     std::vector<torch::Tensor> params;
     for (auto& g : opt.param_groups())
@@ -164,19 +190,26 @@ struct HolderRun {
   nlohmann::json details;
 };
 
-// The local computation of holder k on its forget pairs `forget_k`, from θ^T.
-HolderRun ascend(const UnlearnInputs& in, AscentObjective objective, int64_t k,
+// The local computation of holder k on its forget pairs `forget_k`, from opts.start (θ^T).
+HolderRun ascend(const UnlearnInputs& in, const AscentOptions& opts, int64_t k,
                  const std::vector<int64_t>& forget_k, models::Clip* reference) {
   const auto& u = in.ucfg;
+  const auto objective = opts.objective;
+  const int64_t max_steps = opts.steps > 0 ? opts.steps : u.ascent_steps;
   HolderRun r;
   r.details = {{"client", k}, {"forget_pairs", forget_k.size()}, {"stop", u.stop}};
-  auto model = model_with(in, in.original);
-  auto probe = make_probe(in, k, forget_k, model, r.details);
+  auto model = model_with(in, opts.start ? *opts.start : in.original);
+  TensorMap params;  // aliases of the trainable parameters
+  for (const auto& p : model->named_parameters())
+    if (in.original.count(p.key())) params[p.key()] = p.value();
+  // The stopping rule's ρ is always θ^T's proxy R@1: the model before any unlearning.
+  models::Clip before = reference ? *reference : model;
+  auto probe = make_probe(in, k, forget_k, before, r.details);
 
   // AdamW at the ascent rate without weight decay: a shrinkage towards 0 is no part of
   // removing D_f, and over a few dozen steps it would only add an unrelated change.
   auto tcfg = in.cfg.train;
-  tcfg.lr = u.ascent_lr;
+  tcfg.lr = opts.lr > 0 ? opts.lr : u.ascent_lr;
   tcfg.weight_decay = 0.0;
   auto opt = train::make_optimizer(model, tcfg);
   train::BatchMaker maker(in.ds, in.tokens, in.cfg.train.augment_shift);
@@ -193,10 +226,11 @@ HolderRun ascend(const UnlearnInputs& in, AscentObjective objective, int64_t k,
     retain_batches.emplace(maker, has_own ? own : in.forget.retain, tcfg.batch_size,
                            make_engine(seed, kRetainBatchTag, k, Stream::kUnlearn));
   }
-  auto reference_logits = [&](const train::Batch& b) {
+  auto reference_embedding = [&](const train::Batch& b) {
     torch::NoGradGuard ng;
-    return embed(*reference, b, in.ctx).logits();
+    return embed(*reference, b, in.ctx);
   };
+  auto reference_logits = [&](const train::Batch& b) { return reference_embedding(b).logits(); };
 
   std::optional<double> forget_r1;
   auto probe_forget = [&] {
@@ -205,7 +239,7 @@ HolderRun ascend(const UnlearnInputs& in, AscentObjective objective, int64_t k,
   };
   if (probe) r.details["forget_r1_start"] = probe_forget();
   model->train();
-  for (; r.steps < u.ascent_steps; ++r.steps) {
+  for (; r.steps < max_steps; ++r.steps) {
     if (probe && r.steps % u.stop_every == 0 &&
         (r.steps == 0 ? *forget_r1 : probe_forget()) <= probe->proxy_r1 + u.stop_margin) {
       r.stopped_early = true;
@@ -215,8 +249,13 @@ HolderRun ascend(const UnlearnInputs& in, AscentObjective objective, int64_t k,
     optimizer_step(*opt, in.ctx, u.ascent_clip, [&] {
       if (objective == AscentObjective::kNpo)
         return npo_loss(embed(model, fb, in.ctx).logits(), reference_logits(fb), u.npo_beta);
+      if (objective == AscentObjective::kBke) {
+        auto e = embed(model, fb, in.ctx);
+        auto ref = reference_embedding(fb);
+        return bke_loss(e.logits(), e.img, e.txt, ref.img, ref.txt, u.ease_margin, u.ease_lambda_d);
+      }
       return -embed(model, fb, in.ctx).clip_loss();
-    });
+    }, params, opts.gradient_filter);
     ++r.optimizer_steps;
     if (!retain_batches) continue;
     const auto rb = retain_batches->next();
@@ -226,7 +265,7 @@ HolderRun ascend(const UnlearnInputs& in, AscentObjective objective, int64_t k,
       if (objective == AscentObjective::kKlMin && u.kl_weight > 0)
         loss = loss + u.kl_weight * in_batch_kl(reference_logits(rb), e.logits());
       return loss;
-    });
+    }, params, opts.gradient_filter);
     ++r.optimizer_steps;
   }
   if (probe && !r.stopped_early) probe_forget();
@@ -248,9 +287,9 @@ std::vector<int64_t> forget_pairs_of(const UnlearnInputs& in, int64_t k) {
 
 }  // namespace
 
-UnlearnOutput run_ascent(const UnlearnInputs& in, AscentObjective objective) {
+UnlearnOutput run_ascent(const UnlearnInputs& in, const AscentOptions& opts) {
   std::optional<models::Clip> reference;
-  if (uses_reference(objective)) {
+  if (uses_reference(opts.objective)) {
     reference = model_with(in, in.original);
     (*reference)->eval();
   }
@@ -267,22 +306,23 @@ UnlearnOutput run_ascent(const UnlearnInputs& in, AscentObjective objective) {
       continue;
     }
     total_pairs += static_cast<int64_t>(forget_k.size());
-    runs.emplace_back(ascend(in, objective, k, forget_k, reference ? &*reference : nullptr),
+    runs.emplace_back(ascend(in, opts, k, forget_k, reference ? &*reference : nullptr),
                       static_cast<int64_t>(forget_k.size()));
   }
   LETHE_CHECK(!runs.empty(),
               "request '{}': no holder of the forget set has 2 forget pairs to form a contrastive batch",
               in.forget.request.str());
 
-  // Server: θ^T + Σ_k (n_f,k / n_f)·(θ_k − θ^T) (one holder: its model as it is), and the
-  // weighted means of the probes.
-  out.weights = runs.size() == 1 ? runs[0].first.weights : clone(in.original);
+  // Server: θ_0 + Σ_k (n_f,k / n_f)·(θ_k − θ_0), θ_0 the start (one holder: its model as it
+  // is), and the weighted means of the probes.
+  const TensorMap& start = opts.start ? *opts.start : in.original;
+  out.weights = runs.size() == 1 ? runs[0].first.weights : clone(start);
   int64_t steps = 0;
   bool all_stopped = true;
   double proxy_sum = 0, forget_sum = 0, probed_pairs = 0;
   const int64_t model_bytes = nbytes(in.original);
   for (auto& [run, n] : runs) {
-    if (runs.size() > 1) add_(out.weights, sub(run.weights, in.original), double(n) / double(total_pairs));
+    if (runs.size() > 1) add_(out.weights, sub(run.weights, start), double(n) / double(total_pairs));
     steps += run.steps;
     all_stopped = all_stopped && run.stopped_early;
     out.cost.local_steps += run.optimizer_steps;

@@ -6,6 +6,9 @@
 // pairs: one round. docs/methods/ga.md, npo.md and graddiff.md give the equations and choices.
 #include <torch/torch.h>
 
+#include <functional>
+
+#include "lethe/train/batches.h"
 #include "lethe/unlearn/unlearner.h"
 
 namespace lethe::unlearn {
@@ -15,7 +18,27 @@ enum class AscentObjective {
   kNpo,             // minimise (2/β)·mean log(1 + (π_θ/π_ref)^β) on D_f, π_ref from θ^T
   kGradDiff,        // −L_CLIP(D_f) steps alternating with +L_CLIP(D_r) steps
   kKlMin,           // graddiff, plus kl_weight·KL(p_θ^T ‖ p_θ) on the D_r steps
+  kBke,             // EASE's bilateral knowledge excision (bke_loss) on D_f
 };
+
+// What a caller may change about the loop (defaults: the [unlearn] ascent knobs, from θ^T).
+struct AscentOptions {
+  AscentObjective objective = AscentObjective::kGradientAscent;
+  const TensorMap* start = nullptr;  // the holders' starting weights (θ^T when null)
+  int64_t steps = 0;                 // step cap (0 = unlearn.ascent_steps)
+  double lr = 0;                     // (0 = unlearn.ascent_lr)
+  // Called on the trainable parameters' gradients (name → grad, in place) after every
+  // backward pass, before the clip: EASE's retain-orthogonal projection and tower selection.
+  std::function<void(TensorMap& grads)> gradient_filter = {};
+};
+
+// Unit-norm float32 embeddings of one batch (the model's mode as it is) and the losses on them.
+struct Embedded {
+  torch::Tensor img, txt, scale, groups;
+  torch::Tensor clip_loss() const;  // train::clip_loss
+  torch::Tensor logits() const;     // train::masked_logits
+};
+Embedded embed(models::Clip& model, const train::Batch& b, const Context& ctx);
 
 // Negative preference optimisation on one batch. logits, ref_logits: (B,B) in-batch logits of
 // the current and the reference model (train::masked_logits: same-unit negatives at -inf).
@@ -29,10 +52,23 @@ torch::Tensor npo_loss(const torch::Tensor& logits, const torch::Tensor& ref_log
 // negatives, -inf in both) contribute nothing. Scalar float32, ≥ 0.
 torch::Tensor in_batch_kl(const torch::Tensor& ref_logits, const torch::Tensor& logits);
 
+// EASE's bilateral knowledge excision loss on one batch (METHODS.md §3):
+//   ½·mean_i[−log(1 − P^i2t_ii) − log(1 − P^t2i_ii)] + λ_d·(D_v + D_t),
+//   D_v = mean_i [cos(v_i, v_i^T) − m]₊, D_t likewise for the texts,
+// with P the in-batch softmax of `logits` (B,B; −inf entries are masked negatives), img/txt the
+// current unit-norm embeddings and ref_img/ref_txt θ^T's. The un-alignment term is bounded
+// below by 0 (unlike −L_CLIP, it cannot run off to −∞); rows with no negative add nothing.
+torch::Tensor bke_loss(const torch::Tensor& logits, const torch::Tensor& img, const torch::Tensor& txt,
+                       const torch::Tensor& ref_img, const torch::Tensor& ref_txt, double margin,
+                       double lambda_d);
+
 // Runs the local loop on every holder of in.forget with ≥ 2 forget pairs and averages their
 // models. cost: optimiser steps, 1 round, 2 × parameter bytes per holder. details: "stop",
 // "steps", "stopped_early", "proxy_r1", "forget_r1" (means over holders weighted by forget
 // pairs; null where no probe ran) and "holders" (per holder: the same and more).
-UnlearnOutput run_ascent(const UnlearnInputs& in, AscentObjective objective);
+UnlearnOutput run_ascent(const UnlearnInputs& in, const AscentOptions& opts);
+inline UnlearnOutput run_ascent(const UnlearnInputs& in, AscentObjective objective) {
+  return run_ascent(in, AscentOptions{.objective = objective});
+}
 
 }  // namespace lethe::unlearn

@@ -30,6 +30,27 @@ struct UnlearnConfig {
   // FedRecovery: step c and Gaussian noise σ.
   double fedrecovery_c = 1.0;
   double fedrecovery_sigma = 0.0;
+  // EASE (METHODS.md §3, docs/methods/ease.md).
+  double ease_tau_deg = 65.0;      // angle threshold τ of the forget-exclusive basis E
+  double ease_energy = 0.97;       // energy kept by the forget and retain bases
+  int64_t ease_max_rank = 32;      // rank cap of a forget basis
+  std::string ease_gsd = "soft";   // which forget directions go: hard (E) | soft (sin²θ) | off (all)
+  double ease_soft_power = 1.0;    // soft: direction i weighs (sin²θ_i)^power
+  std::string ease_excision = "contribution";  // contribution (stored history) | weights (W − W₀)
+  bool ease_renormalise = true;
+  int64_t ease_exact_rounds = 1;   // contribution: the last rounds removed whole, without GSD    // contribution: the others' rounds keep their full step
+  std::string ease_bke = "none";   // bilateral knowledge excision: both | image | text | none
+  int64_t ease_bke_steps = 10;     // BKE step cap
+  double ease_bke_lr = 5e-5;
+  double ease_margin = 0.8;        // displacement margin m
+  double ease_lambda_d = 0.5;      // displacement weight λ_d
+  int64_t ease_gradient_batches = 8;  // forget/retain gradient matrices (sample, concept requests)
+  bool ease_lock = true;           // the Forget Lock on every later round
+  double ease_lock_beta = 0.0;     // 0 = hard lock; β > 0 keeps β of the E component
+  int64_t ease_recovery_rounds = 1;   // FedAvg rounds on the retained clients under the lock
+  int64_t ease_recovery_steps = 0;    // local step cap per client in those rounds (0 = epochs)
+  bool ease_bke_last = true;       // BKE after the recovery rounds instead of before
+  bool ease_target_left = false;   // the target has left the federation: no BKE
   // Evaluation of the audit.
   int64_t mia_distractors = 100;
   int64_t auc_chunks = 5;
@@ -53,6 +74,29 @@ struct UnlearnConfig {
     v("pga_lr", pga_lr, "PGA step size").in(0.0, 1.0);
     v("fedrecovery_c", fedrecovery_c, "FedRecovery step c").in(0.0, 100.0);
     v("fedrecovery_sigma", fedrecovery_sigma, "FedRecovery Gaussian noise σ").min(0.0);
+    v("ease_tau_deg", ease_tau_deg, "EASE: angle threshold τ in degrees").in(0.0, 90.0);
+    v("ease_energy", ease_energy, "EASE: energy kept by the forget and retain bases").in(0.5, 1.0);
+    v("ease_max_rank", ease_max_rank, "EASE: rank cap of a forget basis").min(1);
+    v("ease_gsd", ease_gsd, "EASE: hard (θ ≥ τ) | soft (weights sin²θ) | off (excise all of Q_f)")
+        .one_of({"hard", "soft", "off"});
+    v("ease_soft_power", ease_soft_power, "EASE soft GSD: weight (sin²θ)^power").in(0.0, 10.0);
+    v("ease_excision", ease_excision, "EASE: contribution (from the history) | weights (W − W₀)")
+        .one_of({"contribution", "weights"});
+    v("ease_renormalise", ease_renormalise, "EASE contribution: rescale the others' rounds to a full step");
+    v("ease_exact_rounds", ease_exact_rounds, "EASE contribution: last rounds removed whole (no GSD)").min(0);
+    v("ease_bke", ease_bke, "EASE: bilateral knowledge excision on both | image | text | none")
+        .one_of({"both", "image", "text", "none"});
+    v("ease_bke_steps", ease_bke_steps, "EASE: BKE step cap").min(1);
+    v("ease_bke_lr", ease_bke_lr, "EASE: BKE learning rate").in(0.0, 1.0);
+    v("ease_margin", ease_margin, "EASE: displacement margin m").in(-1.0, 1.0);
+    v("ease_lambda_d", ease_lambda_d, "EASE: displacement weight λ_d").min(0.0);
+    v("ease_gradient_batches", ease_gradient_batches, "EASE: gradient matrices per basis (sample, concept)").min(1);
+    v("ease_lock", ease_lock, "EASE: Forget Lock on later rounds");
+    v("ease_lock_beta", ease_lock_beta, "EASE: lock softness β (0 = hard)").in(0.0, 1.0);
+    v("ease_recovery_rounds", ease_recovery_rounds, "EASE: recovery rounds under the lock").min(0);
+    v("ease_recovery_steps", ease_recovery_steps, "EASE: local step cap in recovery rounds (0 = fl.local_epochs)").min(0);
+    v("ease_bke_last", ease_bke_last, "EASE: run BKE after the recovery rounds");
+    v("ease_target_left", ease_target_left, "EASE: the target left the federation (no BKE)");
     v("mia_distractors", mia_distractors, "captions the MIA loss feature ranks against").min(1);
     v("auc_chunks", auc_chunks, "retained chunks of the deleted-vs-remaining AUC").min(1);
     v("post_rounds", post_rounds, "re-anchoring rounds after unlearning (0 = skip)").min(0);

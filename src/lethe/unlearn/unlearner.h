@@ -14,6 +14,7 @@
 #include "lethe/core/tensor_map.h"
 #include "lethe/experiment/experiment.h"
 #include "lethe/experiment/federated.h"
+#include "lethe/fl/forget_lock.h"
 #include "lethe/unlearn/forget_set.h"
 #include "lethe/unlearn/unlearn_config.h"
 
@@ -46,6 +47,7 @@ struct UnlearnOutput {
   TensorMap weights;  // trainable parameters of the unlearned model
   Cost cost;
   nlohmann::json details = nlohmann::json::object();  // method-specific (stopping rule, |E|, …)
+  fl::ForgetLock lock = {};  // what every later round must keep (EASE); empty for other methods
 };
 
 class Unlearner {

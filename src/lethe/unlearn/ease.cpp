@@ -1,0 +1,387 @@
+// EASE (METHODS.md §3, docs/methods/ease.md): per weight matrix of both towers, the target's
+// update subspace is split against the retained clients' (GSD); the target's contribution is
+// excised along the forget directions, weighted by how exclusive they are; the holders of D_f
+// push their forget pairs apart in both towers (BKE), off the retain support; the Forget Lock
+// then keeps every later round off the forget-exclusive directions E.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "lethe/core/error.h"
+#include "lethe/core/log.h"
+#include "lethe/core/rng.h"
+#include "lethe/experiment/clip_client.h"
+#include "lethe/train/batches.h"
+#include "lethe/train/checkpoint.h"
+#include "lethe/unlearn/ascent.h"
+#include "lethe/unlearn/contribution.h"
+#include "lethe/unlearn/federation_runner.h"
+#include "lethe/unlearn/gsd.h"
+#include "lethe/unlearn/methods.h"
+
+namespace lethe::unlearn {
+
+namespace {
+
+using nlohmann::json;
+
+// Round tags of Stream::kUnlearn (ascent.cpp, forget_set.cpp and history_methods.cpp use 0–12).
+constexpr int64_t kForgetGradientTag = 13, kRetainGradientTag = 14;
+
+bool is_client_request(const UnlearnInputs& in) {
+  return in.forget.request.kind == Request::Kind::kClient;
+}
+
+bool in_image_tower(const std::string& name) { return name.rfind("visual.", 0) == 0; }
+
+// The tensor of `weights` a GSD module acts on: the module itself (full-parameter training) or
+// its LoRA up-projection "<module>lora_B" (the history's thin-QR sketches of B·A).
+const std::string* target_tensor(const TensorMap& weights, const std::string& module) {
+  if (auto it = weights.find(module); it != weights.end()) return &it->first;
+  if (auto it = weights.find(module + "lora_B"); it != weights.end()) return &it->first;
+  return nullptr;
+}
+
+bool is_lora_down(const std::string& name) {
+  return name.size() >= 6 && name.compare(name.size() - 6, 6, "lora_A") == 0;
+}
+
+// Column-space factors of both sides, per module.
+struct Factors {
+  TensorMap forget;
+  std::map<std::string, std::vector<torch::Tensor>> retain;
+  json details = json::object();
+  int64_t bytes_read = 0;
+  int64_t local_steps = 0;
+};
+
+// Client request: the target's sketch against every other client's.
+Factors sketch_factors(const UnlearnInputs& in) {
+  const auto history = fl::UpdateHistory::open(in.run_dir + "/history");
+  const auto sketched = history.sketched_clients();
+  const int64_t target = in.forget.removed_clients.at(0);
+  LETHE_CHECK(std::binary_search(sketched.begin(), sketched.end(), target),
+              "ease: the run kept no update sketch of client {} (train with fl.sketch_max_rank > 0)",
+              target);
+  Factors f;
+  json retained = json::array();
+  for (int64_t k : sketched) {
+    auto s = history.sketch(k);
+    for (const auto& [name, t] : s) f.bytes_read += t.numel() * t.element_size();
+    if (k == target) {
+      f.forget = std::move(s);
+      continue;
+    }
+    for (auto& [name, t] : s) f.retain[name].push_back(std::move(t));
+    retained.push_back(k);
+  }
+  f.details = {{"forget", fmt::format("sketch of client {}", target)}, {"retain_clients", retained}};
+  return f;
+}
+
+// `batches` gradients of L_CLIP at θ^T on batches of `pairs`, per 2-D trainable tensor, side by
+// side (d × batches·n): the column space the forget (or retain) data pulls each matrix along.
+TensorMap gradient_factors(const UnlearnInputs& in, const std::vector<int64_t>& pairs, int64_t batches,
+                           int64_t tag, int64_t& steps) {
+  auto model = model_with(in, in.original);
+  model->train();
+  TensorMap params;
+  for (const auto& p : model->named_parameters())
+    if (in.original.count(p.key()) && p.value().dim() == 2) params[p.key()] = p.value();
+  train::BatchMaker maker(in.ds, in.tokens, in.cfg.train.augment_shift);
+  auto rng = make_engine(in.ctx.seed(), tag, -1, Stream::kUnlearn);
+  std::map<std::string, std::vector<torch::Tensor>> cols;
+  int64_t made = 0;
+  while (made < batches) {
+    const auto epoch = train::epoch_batches(pairs, in.cfg.train.batch_size, rng);
+    LETHE_ASSERT(!epoch.empty());
+    for (size_t i = 0; i < epoch.size() && made < batches; ++i, ++made) {
+      model->zero_grad();
+      torch::Tensor loss;
+      {
+        AutocastGuard ac(in.ctx);
+        loss = embed(model, maker.make(epoch[i], &rng), in.ctx).clip_loss();
+      }
+      loss.backward();
+      for (const auto& [name, p] : params)
+        if (p.grad().defined()) cols[name].push_back(p.grad().detach().to(torch::kFloat).clone());
+    }
+  }
+  steps += made;
+  TensorMap out;
+  for (auto& [name, c] : cols) out[name] = torch::cat(c, 1);
+  return out;
+}
+
+// Sample and concept requests: fresh forget gradients against the retained clients' sketches
+// (clients that hold no forget pair) and the holders' own retain gradients.
+Factors gradient_side_factors(const UnlearnInputs& in) {
+  const auto& u = in.ucfg;
+  Factors f;
+  LETHE_CHECK(in.forget.forget.size() >= 2, "ease: request '{}' has {} forget pair(s); a gradient needs 2",
+              in.forget.request.str(), in.forget.forget.size());
+  f.forget = gradient_factors(in, in.forget.forget, u.ease_gradient_batches, kForgetGradientTag, f.local_steps);
+  std::vector<int64_t> holder_retain;
+  for (int64_t k : in.forget.holders) {
+    const auto& r = in.forget.retained.train[k];
+    holder_retain.insert(holder_retain.end(), r.begin(), r.end());
+  }
+  std::sort(holder_retain.begin(), holder_retain.end());
+  if (holder_retain.size() >= 2)
+    for (auto& [name, t] : gradient_factors(in, holder_retain, u.ease_gradient_batches, kRetainGradientTag,
+                                            f.local_steps))
+      f.retain[name].push_back(std::move(t));
+  json retained = json::array();
+  if (std::filesystem::exists(in.run_dir + "/history/index.json")) {
+    const auto history = fl::UpdateHistory::open(in.run_dir + "/history");
+    for (int64_t k : history.sketched_clients()) {
+      if (std::binary_search(in.forget.holders.begin(), in.forget.holders.end(), k)) continue;
+      for (auto& [name, t] : history.sketch(k)) {
+        f.bytes_read += t.numel() * t.element_size();
+        f.retain[name].push_back(std::move(t));
+      }
+      retained.push_back(k);
+    }
+  }
+  f.details = {{"forget", fmt::format("{} gradient batches of D_f", u.ease_gradient_batches)},
+               {"retain_clients", retained},
+               {"retain_gradient_pairs", holder_retain.size()}};
+  return f;
+}
+
+// The removal of the targets' stored contribution in the rounds `keep` selects:
+//   renormalised: Σ_t p_u/(1 − p_u)·(Δ_u^t − ΔF_t), the rounds as if the others alone had
+//     answered them at full step (a round the target answered alone: Δ_u^t);
+//   otherwise:    Σ_t p_u·Δ_u^t.
+// Sample and concept requests scale each holder's removal by its forget share.
+TensorMap stored_removal(const UnlearnInputs& in, HistoryReader& h, const std::function<bool(int64_t)>& keep) {
+  auto removal = zeros_like(in.original);
+  for (const auto& target : targets_of(in)) {
+    for (int64_t t : h.rounds_answered(target.client)) {
+      if (!keep(t)) continue;
+      const double p = h.weight(t, target.client);
+      auto update = h.update(t, target.client);
+      if (!in.ucfg.ease_renormalise) {
+        add_(removal, update, target.share * p);
+      } else if (p < 1.0) {
+        add_(removal, sub(update, h.global_increment(t)), target.share * p / (1.0 - p));
+      } else {
+        add_(removal, update, target.share);
+      }
+    }
+  }
+  return removal;
+}
+
+// θ ← θ^T − G(R_early) − R_late: R_late is the removal in the last unlearn.ease_exact_rounds
+// rounds, taken whole (with renormalisation, those rounds become exactly the FedAvg rounds of
+// the others from the stored models); G acts per module (GSD on its column space) on the rest.
+// Tensors that are not matrices (biases, norms, the logit scale) have no column space to split:
+// their removal goes whole.
+TensorMap excise_contribution(const UnlearnInputs& in, const Gsd& gsd, GsdMode mode, HistoryReader& h,
+                              json& details) {
+  h.require_every_round();
+  const int64_t first_exact = h.last_round() - in.ucfg.ease_exact_rounds + 1;
+  auto removal = stored_removal(in, h, [&](int64_t t) { return t < first_exact; });
+  const auto exact = stored_removal(in, h, [&](int64_t t) { return t >= first_exact; });
+  json targets = json::array();
+  for (const auto& target : targets_of(in))
+    targets.push_back({{"client", target.client}, {"share", target.share},
+                       {"rounds", h.rounds_answered(target.client)}});
+  details["targets"] = std::move(targets);
+  details["exact_rounds"] = in.ucfg.ease_exact_rounds;
+  details["removal_norm"] = norm(removal);
+  details["exact_removal_norm"] = norm(exact);
+  auto theta = sub(in.original, exact);
+  torch::NoGradGuard ng;
+  std::map<std::string, std::string> module_of;  // tensor → its GSD module
+  for (const auto& [module, split] : gsd.modules())
+    if (const auto* t = target_tensor(in.original, module)) module_of[*t] = module;
+  double removed_sq = 0;
+  for (auto& [name, w] : theta) {
+    const auto& r = removal.at(name);
+    torch::Tensor part;
+    if (r.dim() != 2) {
+      part = r;
+    } else if (auto it = module_of.find(name); it != module_of.end()) {
+      part = gsd.forget_component(it->second, r, mode);
+    } else {
+      part = mode == GsdMode::kOff ? r : torch::zeros_like(r);
+    }
+    removed_sq += part.to(torch::kFloat64).pow(2).sum().item<double>();
+    w.sub_(part.to(w.scalar_type()));
+  }
+  details["removed_norm"] = std::sqrt(removed_sq);
+  return theta;
+}
+
+// W ← W − G(W − W₀) per module (W₀: the run's initial weights; LoRA: B₀ = 0, so this is
+// B ← B − G(B), the closed form (I − EEᵀ)B for the hard mode).
+TensorMap excise_weights(const UnlearnInputs& in, const Gsd& gsd, GsdMode mode, json& details) {
+  auto init_model = train::make_model(in.model_cfg, stream_seed(in.ctx.seed(), 0, -1, Stream::kInit));
+  const auto initial = experiment::trainable_parameters(init_model);
+  auto theta = clone(in.original);
+  torch::NoGradGuard ng;
+  double removed_sq = 0;
+  for (const auto& [module, split] : gsd.modules()) {
+    const auto* name = target_tensor(theta, module);
+    if (!name || is_lora_down(*name)) continue;
+    auto& w = theta.at(*name);
+    auto part = gsd.forget_component(module, w - initial.at(*name).to(w.device()), mode);
+    removed_sq += part.to(torch::kFloat64).pow(2).sum().item<double>();
+    w.sub_(part.to(w.scalar_type()));
+  }
+  details["removed_norm"] = std::sqrt(removed_sq);
+  return theta;
+}
+
+// BKE's gradient filter: the retain-orthogonal projection of every matrix with a retain basis,
+// and the towers it may not touch zeroed.
+std::function<void(TensorMap&)> bke_filter(const UnlearnInputs& in, const Gsd& gsd) {
+  std::map<std::string, std::string> module_of;
+  for (const auto& [module, split] : gsd.modules())
+    if (const auto* t = target_tensor(in.original, module)) module_of[*t] = module;
+  const std::string towers = in.ucfg.ease_bke;
+  return [module_of, towers, &gsd](TensorMap& grads) {
+    for (auto& [name, g] : grads) {
+      const bool image = in_image_tower(name);
+      if ((towers == "image" && !image) || (towers == "text" && image)) {
+        g.zero_();
+        continue;
+      }
+      if (auto it = module_of.find(name); it != module_of.end() && g.dim() == 2)
+        g.copy_(gsd.retain_orthogonal(it->second, g));
+    }
+  };
+}
+
+// The lock's bases keyed by the tensors they act on (LoRA: the up-projections).
+fl::ForgetLock make_lock(const UnlearnInputs& in, const Gsd& gsd) {
+  fl::ForgetLock lock;
+  if (!in.ucfg.ease_lock) return lock;
+  lock.beta = in.ucfg.ease_lock_beta;
+  for (auto& [module, e] : gsd.exclusive_bases())
+    if (const auto* t = target_tensor(in.original, module); t && !is_lora_down(*t)) lock.bases[*t] = e;
+  return lock;
+}
+
+class Ease final : public Unlearner {
+ public:
+  // `ablation` changes the [unlearn] knobs of one ablation (nothing for ease itself).
+  explicit Ease(std::function<void(UnlearnConfig&)> ablation = {}) : ablation_(std::move(ablation)) {}
+
+  UnlearnOutput run(const UnlearnInputs& given) override {
+    auto ucfg = given.ucfg;
+    if (ablation_) ablation_(ucfg);
+    const UnlearnInputs in{given.cfg,      given.ctx,       given.ds,   given.tokens,
+                           given.clients,  given.forget,    given.original, given.model_cfg,
+                           ucfg,           given.run_dir,   given.work_dir};
+    const auto& u = in.ucfg;
+    const auto mode = parse_gsd_mode(u.ease_gsd);
+    UnlearnOutput out;
+    auto& d = out.details;
+
+    // 1. GSD.
+    auto factors = is_client_request(in) ? sketch_factors(in) : gradient_side_factors(in);
+    const GsdOptions opts{u.ease_energy, u.ease_max_rank, u.ease_tau_deg * M_PI / 180.0, u.ease_soft_power};
+    const auto gsd = Gsd::compute(factors.forget, factors.retain, opts);
+    out.cost.history_bytes_read += factors.bytes_read;
+    out.cost.local_steps += factors.local_steps;
+    d["gsd"] = gsd.summary();
+    d["gsd"]["mode"] = u.ease_gsd;
+    d["gsd"]["tau_deg"] = u.ease_tau_deg;
+    d["gsd"]["bases"] = std::move(factors.details);
+    log::info("ease: GSD over {} modules, |E| = {} directions in {} modules", gsd.modules().size(),
+              gsd.exclusive_directions(), d["gsd"]["modules_with_exclusive"].get<int64_t>());
+
+    // 2. Excision (server, closed form).
+    TensorMap theta;
+    d["excision"] = {{"mode", u.ease_excision}};
+    if (u.ease_excision == "contribution") {
+      HistoryReader h(in.run_dir, "ease");
+      d["excision"]["renormalise"] = u.ease_renormalise;
+      theta = excise_contribution(in, gsd, mode, h, d["excision"]);
+      out.cost.history_bytes_read += h.bytes_read();
+    } else {
+      theta = excise_weights(in, gsd, mode, d["excision"]);
+    }
+
+    // 3. Bilateral knowledge excision on the holders of D_f, and 4. recovery rounds on the
+    // retained clients under the Forget Lock (in the order unlearn.ease_bke_last says).
+    auto bke_step = [&] {
+      if (u.ease_bke == "none") {
+        d["bke"] = {{"skipped", "unlearn.ease_bke = none"}};
+      } else if (u.ease_target_left) {
+        d["bke"] = {{"skipped", "the target has left the federation: excision and lock only"}};
+        log::warn("ease: the target has left; bilateral knowledge excision skipped");
+      } else {
+        auto bke = run_ascent(in, AscentOptions{.objective = AscentObjective::kBke,
+                                                .start = &theta,
+                                                .steps = u.ease_bke_steps,
+                                                .lr = u.ease_bke_lr,
+                                                .gradient_filter = bke_filter(in, gsd)});
+        theta = std::move(bke.weights);
+        out.cost.local_steps += bke.cost.local_steps;
+        out.cost.bytes += bke.cost.bytes;
+        out.cost.rounds += bke.cost.rounds;
+        d["bke"] = std::move(bke.details);
+        d["bke"]["towers"] = u.ease_bke;
+      }
+    };
+    out.lock = make_lock(in, gsd);
+    auto recovery_step = [&] {
+      auto rec = run_rounds(in, theta, u.ease_recovery_rounds, "ease",
+                            {.lock = out.lock, .local_steps = u.ease_recovery_steps});
+      theta = std::move(rec.weights);
+      out.cost.local_steps += rec.cost.local_steps;
+      out.cost.bytes += rec.cost.bytes;
+      out.cost.rounds += rec.cost.rounds;
+    };
+    if (u.ease_bke_last) {
+      recovery_step();
+      bke_step();
+    } else {
+      bke_step();
+      recovery_step();
+    }
+    out.weights = std::move(theta);
+    d["lock"] = {{"enabled", u.ease_lock}, {"beta", u.ease_lock_beta}, {"directions", out.lock.directions()}};
+    d["recovery_rounds"] = u.ease_recovery_rounds;
+    d["recovery_steps"] = u.ease_recovery_steps;
+    d["bke_last"] = u.ease_bke_last;
+    return out;
+  }
+
+ private:
+  std::function<void(UnlearnConfig&)> ablation_;
+};
+
+}  // namespace
+
+void register_ease(Registry<UnlearnerFactory>& r) {
+  r.add("ease",
+        "EASE: GSD-weighted excision of the target's stored contribution, a recovery round under the Forget Lock (BKE optional)",
+        [] { return std::make_unique<Ease>(); });
+  // The ablations of METHODS.md §3 (the lock's is the re-anchoring with and without it).
+  struct Ablation {
+    const char* name;
+    const char* what;
+    void (*tweak)(UnlearnConfig&);
+  };
+  static const Ablation kAblations[] = {
+      {"ease-bke", "EASE ablation: with bilateral knowledge excision on both towers",
+       [](UnlearnConfig& u) { u.ease_bke = "both"; }},
+      {"ease-image-bke", "EASE ablation: unilateral BKE on the image tower only",
+       [](UnlearnConfig& u) { u.ease_bke = "image"; }},
+      {"ease-text-bke", "EASE ablation: unilateral BKE on the text tower only",
+       [](UnlearnConfig& u) { u.ease_bke = "text"; }},
+      {"ease-no-gsd", "EASE ablation: no GSD, the whole forget side is excised",
+       [](UnlearnConfig& u) { u.ease_gsd = "off"; }},
+      {"ease-no-recovery", "EASE ablation: excision only, no recovery round",
+       [](UnlearnConfig& u) { u.ease_recovery_rounds = 0; }},
+  };
+  for (const auto& a : kAblations)
+    r.add(a.name, a.what, [tweak = a.tweak] { return std::make_unique<Ease>(tweak); });
+}
+
+}  // namespace lethe::unlearn

@@ -1,0 +1,239 @@
+// EASE (ease.cpp): GSD over modules on factors with known angles, the BKE loss in closed form,
+// and the method on a tiny federated run — its excision equals the formula it documents, moves
+// only along what its GSD mode allows, and its lock and re-anchoring do what they say.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "lethe/core/rng.h"
+#include "lethe/unlearn/ascent.h"
+#include "lethe/unlearn/audit.h"
+#include "lethe/unlearn/contribution.h"
+#include "lethe/unlearn/gsd.h"
+#include "lethe/unlearn/reanchor.h"
+#include "common/test_util.h"
+#include "unlearn/fixture.h"
+
+namespace lethe::unlearn {
+namespace {
+
+using testing::forget_set_of;
+using testing::inputs_of;
+using testing::shared_tiny_run;
+using testing::temp_dir;
+
+torch::Tensor unit(int64_t d, std::initializer_list<std::pair<int64_t, double>> entries) {
+  auto v = torch::zeros({d, 1}, torch::kFloat64);
+  for (auto [i, x] : entries) v[i][0] = x;
+  return v / v.norm();
+}
+
+// Q_r = span{e0, e1}; Q_f = span{e0 (0°), e4 (90°), (e1 + e5)/√2 (45°)}.
+Gsd known_split() {
+  const int64_t d = 8;
+  TensorMap forget{{"w", torch::cat({unit(d, {{0, 3.0}}), unit(d, {{4, 2.0}}), unit(d, {{1, 1.0}, {5, 1.0}})}, 1)}};
+  std::map<std::string, std::vector<torch::Tensor>> retain{
+      {"w", {torch::cat({unit(d, {{0, 1.0}}), unit(d, {{1, 1.0}})}, 1)}}};
+  return Gsd::compute(forget, retain, {.energy = 1.0, .max_rank = 8, .tau = 65.0 * M_PI / 180.0});
+}
+
+TEST(Gsd, SplitsModulesByAngleAndWeighsDirectionsByExclusivity) {
+  const auto gsd = known_split();
+  ASSERT_TRUE(gsd.has("w"));
+  const auto& m = gsd.modules().at("w");
+  EXPECT_EQ(m.q_forget.size(1), 3);
+  EXPECT_EQ(m.q_retain.size(1), 2);
+  auto deg = m.split.angles * (180.0 / M_PI);
+  EXPECT_NEAR(deg[0].item<double>(), 90.0, 1e-9);
+  EXPECT_NEAR(deg[1].item<double>(), 45.0, 1e-9);
+  EXPECT_NEAR(deg[2].item<double>(), 0.0, 1e-6);
+  EXPECT_EQ(gsd.exclusive_directions(), 1);
+  EXPECT_NEAR(std::abs(m.exclusive[4][0].item<double>()), 1.0, 1e-12);  // E = ±e4
+
+  const auto e4 = unit(8, {{4, 1.0}}), e0 = unit(8, {{0, 1.0}}), e5 = unit(8, {{5, 1.0}});
+  const auto mixed = unit(8, {{1, 1.0}, {5, 1.0}});
+  auto comp = [&](const torch::Tensor& x, GsdMode mode) {
+    return gsd.forget_component("w", x, mode).to(torch::kFloat64);
+  };
+  // soft: sin²θ of each forget principal direction: 1 along e4, ½ along (e1+e5)/√2, 0 along e0.
+  EXPECT_TRUE(torch::allclose(comp(e4, GsdMode::kSoft), e4, 0, 1e-6));
+  EXPECT_TRUE(torch::allclose(comp(mixed, GsdMode::kSoft), 0.5 * mixed, 0, 1e-6));
+  EXPECT_LT(comp(e0, GsdMode::kSoft).abs().max().item<double>(), 1e-6);
+  // hard: E only; off: everything.
+  EXPECT_TRUE(torch::allclose(comp(e4, GsdMode::kHard), e4, 0, 1e-6));
+  EXPECT_LT(comp(mixed, GsdMode::kHard).abs().max().item<double>(), 1e-6);
+  EXPECT_TRUE(torch::allclose(comp(e5, GsdMode::kOff), e5, 0, 1e-6));
+  // A module without a split: nothing (hard, soft) or everything (off).
+  EXPECT_LT(gsd.forget_component("other", e5, GsdMode::kSoft).abs().max().item<float>(), 1e-12);
+  EXPECT_TRUE(torch::allclose(gsd.forget_component("other", e5, GsdMode::kOff).to(torch::kFloat64), e5));
+  // The retain-orthogonal projection removes e0, keeps e4.
+  EXPECT_LT(gsd.retain_orthogonal("w", e0).abs().max().item<double>(), 1e-12);
+  EXPECT_TRUE(torch::allclose(gsd.retain_orthogonal("w", e4), e4));
+  EXPECT_EQ(gsd.exclusive_bases().at("w").scalar_type(), torch::kFloat);
+  EXPECT_EQ(gsd.summary()["modules"]["w"]["exclusive"], 1);
+  lethe::testing::expect_input_error([] { parse_gsd_mode("medium"); }, {"medium", "hard, soft, off"});
+}
+
+TEST(Gsd, AModuleNoRetainedClientTouchedIsWhollyExclusive) {
+  TensorMap forget{{"w", torch::randn({6, 2}, torch::kFloat64)}};
+  const auto gsd = Gsd::compute(forget, {}, {});
+  EXPECT_EQ(gsd.modules().at("w").q_retain.size(1), 0);
+  EXPECT_EQ(gsd.exclusive_directions(), 2);
+}
+
+TEST(BkeLoss, MatchesTheClosedFormOn2x2AndIgnoresRowsWithoutNegatives) {
+  const double a = 2.0, b = 0.5, c = -1.0, d = 1.0;
+  auto l = torch::tensor({{a, b}, {c, d}}, torch::kFloat);
+  auto img = torch::eye(2), txt = torch::eye(2);
+  // −log(1 − P_ii) over a row of two is log(1 + e^{l_ii − l_ij}).
+  auto sp = [](double x) { return std::log1p(std::exp(x)); };
+  const double i2t = 0.5 * (sp(a - b) + sp(d - c)), t2i = 0.5 * (sp(a - c) + sp(d - b));
+  const double margin = 0.8;
+  // cos(v_i, v_i^T) = 1 for identical embeddings: displacement (1 − m) per tower.
+  const double want = 0.5 * (i2t + t2i) + 0.5 * (2 * (1 - margin));
+  EXPECT_NEAR(bke_loss(l, img, txt, img, txt, margin, 0.5).item<double>(), want, 1e-5);
+  // Orthogonal to the reference: no displacement term.
+  auto other = torch::tensor({{0.0f, 1.0f}, {1.0f, 0.0f}});
+  EXPECT_NEAR(bke_loss(l, other, other, img, txt, margin, 0.5).item<double>(), 0.5 * (i2t + t2i), 1e-5);
+  // Every negative masked: nothing to push apart, the un-alignment term is 0, not ∞.
+  const double inf = std::numeric_limits<double>::infinity();
+  auto masked = torch::tensor({{a, -inf}, {-inf, d}}, torch::kFloat);
+  EXPECT_NEAR(bke_loss(masked, other, other, img, txt, margin, 0.5).item<double>(), 0.0, 1e-7);
+  lethe::testing::expect_input_error([&] { bke_loss(l, torch::eye(3), txt, img, txt, margin, 0.5); },
+                                     {"bke_loss"});
+}
+
+// ---- the method on a tiny federated run ---------------------------------------------------
+
+UnlearnOutput run_ease(const testing::TinyRun& run, const ForgetSet& forget, const UnlearnConfig& u) {
+  register_builtin_unlearners();
+  return unlearners().get("ease").factory()->run(inputs_of(run, forget, u, temp_dir().string()));
+}
+
+UnlearnConfig excision_only(const std::string& gsd) {
+  UnlearnConfig u;
+  u.ease_gsd = gsd;
+  u.ease_bke = "none";
+  u.ease_recovery_rounds = 0;
+  u.ease_exact_rounds = 0;
+  return u;
+}
+
+TEST(Ease, WithoutGsdItSubtractsTheWholeStoredContribution) {
+  const auto& run = shared_tiny_run();
+  const auto forget = forget_set_of(run, "client:0");
+  auto u = excision_only("off");
+  u.ease_renormalise = false;
+  auto out = run_ease(run, forget, u);
+  HistoryReader h(run.run_dir, "test");
+  auto want = sub(run.original, stored_contribution(h, 0, run.original).sum);
+  for (const auto& [name, w] : want) EXPECT_TRUE(torch::allclose(out.weights.at(name), w, 1e-5, 1e-6)) << name;
+  EXPECT_GT(out.cost.history_bytes_read, 0);
+  EXPECT_EQ(out.cost.local_steps, 0);
+}
+
+TEST(Ease, HardGsdMovesMatricesOnlyAlongTheForgetExclusiveBasis) {
+  const auto& run = shared_tiny_run();
+  const auto forget = forget_set_of(run, "client:0");
+  auto out = run_ease(run, forget, excision_only("hard"));
+  const auto bases = out.lock.bases;
+  ASSERT_FALSE(bases.empty()) << out.details["gsd"].dump();
+  EXPECT_EQ(out.lock.directions(), out.details["gsd"]["exclusive_directions"].get<int64_t>());
+  int64_t matrices = 0;
+  for (const auto& [name, w] : out.weights) {
+    auto diff = (w - run.original.at(name)).to(torch::kFloat64);
+    if (w.dim() != 2) continue;
+    ++matrices;
+    if (!bases.count(name)) {
+      EXPECT_LT(diff.abs().max().item<double>(), 1e-6) << name;  // no E: untouched
+      continue;
+    }
+    auto e = bases.at(name).to(torch::kFloat64);
+    auto outside = diff - e.matmul(e.t().matmul(diff));
+    EXPECT_LT(outside.abs().max().item<double>(), 1e-5) << name;
+  }
+  EXPECT_GT(matrices, 0);
+}
+
+TEST(Ease, WeightsModeExcisesTheDisplacementFromInitAlongE) {
+  const auto& run = shared_tiny_run();
+  const auto forget = forget_set_of(run, "client:0");
+  auto u = excision_only("hard");
+  u.ease_excision = "weights";
+  auto out = run_ease(run, forget, u);
+  ASSERT_FALSE(out.lock.bases.empty());
+  auto init_model = train::make_model(run.model_cfg, stream_seed(run.ctx.seed(), 0, -1, Stream::kInit));
+  auto init = experiment::trainable_parameters(init_model);
+  for (const auto& [name, e] : out.lock.bases) {
+    auto e64 = e.to(torch::kFloat64);
+    // After W ← W − EEᵀ(W − W₀), W − W₀ has no E component.
+    auto disp = (out.weights.at(name) - init.at(name)).to(torch::kFloat64);
+    EXPECT_LT(e64.t().matmul(disp).abs().max().item<double>(), 1e-4) << name;
+  }
+}
+
+TEST(Ease, BkeRunsOnTheHoldersAndIsSkippedWhenTheTargetLeft) {
+  const auto& run = shared_tiny_run();
+  const auto forget = forget_set_of(run, "client:0");
+  UnlearnConfig u;
+  u.stop = "budget";
+  u.ease_bke = "both";
+  u.ease_bke_steps = 3;
+  u.ease_recovery_rounds = 1;
+  auto out = run_ease(run, forget, u);
+  EXPECT_EQ(out.details["bke"]["steps"], 3);
+  EXPECT_EQ(out.cost.rounds, 2);  // the BKE round and one recovery round
+  EXPECT_GT(out.cost.local_steps, 3);
+  u.ease_target_left = true;
+  auto left = run_ease(run, forget, u);
+  EXPECT_NE(left.details["bke"]["skipped"].get<std::string>().find("left"), std::string::npos);
+  EXPECT_EQ(left.cost.rounds, 1);
+}
+
+TEST(Ease, RecoveryStepsCapEveryRetainedClientsLocalTraining) {
+  const auto& run = shared_tiny_run();
+  const auto forget = forget_set_of(run, "client:0");
+  auto u = excision_only("soft");
+  u.ease_recovery_rounds = 1;
+  u.ease_recovery_steps = 2;
+  auto out = run_ease(run, forget, u);
+  EXPECT_EQ(out.cost.rounds, 1);
+  EXPECT_EQ(out.cost.local_steps, 2 * 3);  // 3 retained clients, 2 steps each
+  u.ease_recovery_steps = 0;  // the configured local epochs: more than 2 steps per client
+  EXPECT_GT(run_ease(run, forget, u).cost.local_steps, 6);
+}
+
+TEST(Ease, SampleRequestsUseForgetGradientsAndStaySeeded) {
+  const auto& run = shared_tiny_run();
+  const auto forget = forget_set_of(run, "samples:1:0.5");
+  auto u = excision_only("soft");
+  u.ease_gradient_batches = 2;
+  auto a = run_ease(run, forget, u);
+  auto b = run_ease(run, forget, u);
+  EXPECT_EQ(a.cost.local_steps, 4);  // 2 forget + 2 retain gradient batches
+  EXPECT_NE(a.details["gsd"]["bases"]["forget"].get<std::string>().find("gradient"), std::string::npos);
+  for (const auto& [name, w] : a.weights) {
+    EXPECT_TRUE(torch::isfinite(w).all().item<bool>()) << name;
+    EXPECT_TRUE(torch::equal(w, b.weights.at(name))) << name;
+  }
+}
+
+TEST(Ease, ReanchoringUnderTheLockReportsEveryRound) {
+  const auto& run = shared_tiny_run();
+  const auto forget = forget_set_of(run, "client:0");
+  auto u = excision_only("hard");
+  auto out = run_ease(run, forget, u);
+  auto in = inputs_of(run, forget, u, temp_dir().string());
+  const auto sets = make_audit_sets(in);
+  auto locked = reanchor(in, sets, out.weights, out.lock, 2, "post");
+  EXPECT_TRUE(locked["locked"].get<bool>());
+  EXPECT_EQ(locked["forget_r1"].size(), 3u);
+  EXPECT_EQ(locked["test_r1"].size(), 3u);
+  auto free = reanchor(in, sets, out.weights, fl::ForgetLock{}, 2, "post-free");
+  EXPECT_FALSE(free["locked"].get<bool>());
+  EXPECT_EQ(free["forget_r1"][0], locked["forget_r1"][0]);  // the same start
+}
+
+}  // namespace
+}  // namespace lethe::unlearn
