@@ -69,6 +69,24 @@ TEST(UnlearningSummary, ReadsTheAuditFieldsAndMakesRetrainTheUnitOfCost) {
   EXPECT_DOUBLE_EQ(retrain.at("cost_ratio").get<double>(), 1.0);
 }
 
+TEST(UnlearningSummary, ContractRowsAreFlatOnePerSeedRequestAndModel) {
+  const auto rows = contract_rows({client_audit(0, 30, 10, 0.05), client_audit(1, 28, 12, 0.07)});
+  ASSERT_EQ(rows.size(), 6u);  // 2 seeds × (original, retrain, ga)
+  const auto& ga1 = rows[5];
+  EXPECT_EQ(ga1.at("request"), "client:0");
+  EXPECT_EQ(ga1.at("method"), "ga");
+  EXPECT_EQ(ga1.at("seed"), 1);
+  EXPECT_DOUBLE_EQ(ga1.at("forget_r1").get<double>(), 12);
+  EXPECT_DOUBLE_EQ(ga1.at("gap_forget_r1").get<double>(), 8);
+  EXPECT_DOUBLE_EQ(ga1.at("gap_retain_r1").get<double>(), 1);
+  EXPECT_DOUBLE_EQ(ga1.at("gap_test_r1").get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(ga1.at("cost_ratio").get<double>(), 0.07);
+  EXPECT_FALSE(ga1.contains("gap_forget"));
+  EXPECT_EQ(rows[1].at("method"), "retrain");
+  EXPECT_DOUBLE_EQ(rows[1].at("cost_ratio").get<double>(), 1.0);
+  EXPECT_FALSE(rows[0].contains("cost_ratio"));  // the original has no cost
+}
+
 TEST(UnlearningSummary, MeanAndSampleStdOverSeeds) {
   // ga forget R@1 over seeds: 8, 10, 12 → mean 10, sample std 2; cost 0.1, 0.2, 0.6 → mean 0.3,
   // std sqrt(((−0.2)² + (−0.1)² + 0.3²) / 2) = sqrt(0.07).

@@ -161,12 +161,14 @@ nlohmann::json unlearning_suite(const SuiteArgs& args) {
   }
 
   const auto aggregate = aggregate_unlearning(audits);
+  const std::string rows_path = args.out_dir + "/results.json";
+  write_file_atomic(rows_path, contract_rows(audits).dump(2) + "\n");
   const std::string md_path = args.out_dir + "/unlearning.md";
   write_file_atomic(md_path,
                     fmt::format("## Unlearning benchmark ({}, {} seeds)\n\nMean ± sample std over seeds; "
                                 "R@1 and gaps in %, cost as wall time / the retrain reference's.\n\n{}",
                                 config_name, o.seeds.size(), unlearning_markdown(aggregate)));
-  std::cout << unlearning_markdown(aggregate) << "wrote " << md_path << "\n";
+  std::cout << unlearning_markdown(aggregate) << "wrote " << md_path << " and " << rows_path << "\n";
 
   Context ctx(config_of(o.seeds.front()).run.context);
   return {{"suite", "unlearning"},

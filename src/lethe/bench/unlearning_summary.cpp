@@ -90,6 +90,26 @@ nlohmann::json seed_rows(const std::vector<SeedAudit>& audits) {
   return rows;
 }
 
+nlohmann::json contract_rows(const std::vector<SeedAudit>& audits) {
+  // Row keys where CONTRACT.md names them differently from the aggregate's metric keys.
+  const std::map<std::string, std::string> renamed = {
+      {"gap_forget", "gap_forget_r1"}, {"gap_retain", "gap_retain_r1"}, {"gap_test", "gap_test_r1"}};
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& seed_row : seed_rows(audits)) {
+    for (const auto& m : seed_row.at("models")) {
+      nlohmann::json row = {{"request", seed_row.at("request")}, {"method", m.at("model")},
+                            {"seed", seed_row.at("seed")}};
+      for (const auto& [key, value] : m.items()) {
+        if (key == "model") continue;
+        auto it = renamed.find(key);
+        row[it == renamed.end() ? key : it->second] = value;
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
+}
+
 nlohmann::json aggregate_unlearning(const std::vector<SeedAudit>& audits) {
   // request -> model -> metric -> values over seeds; orders kept as first seen.
   struct Group {

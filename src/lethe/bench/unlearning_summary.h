@@ -25,6 +25,12 @@ nlohmann::json model_metrics(const nlohmann::json& block, bool is_retrain);
 // models in the order original, retrain, then the methods.
 nlohmann::json seed_rows(const std::vector<SeedAudit>& audits);
 
+// CONTRACT.md's results.json: one flat row per (seed, request, model) — {"request", "method",
+// "seed", "forget_r1", "retain_r1", "test_r1", "gap_forget_r1", "gap_retain_r1",
+// "gap_test_r1", "auc", "mia_auc", "wall_s", "cost_ratio"}, each metric only where the audit
+// has it; "method" is "original", "retrain" or the method's name.
+nlohmann::json contract_rows(const std::vector<SeedAudit>& audits);
+
 // Per request, in first-seen order: {"request", "seeds": [...], "forget_size": stat,
 // "models": [{"model", "<metric>": {"mean", "std", "n"}}]}. std is the sample standard
 // deviation (n − 1), null when a metric has fewer than two seeds. InputError when a
