@@ -219,6 +219,36 @@ TEST(Ease, SampleRequestsUseForgetGradientsAndStaySeeded) {
   }
 }
 
+TEST(Ease, LoraRunsSketchTheAdapterProductAndExciseOnlyItsUpProjections) {
+  const auto run = testing::train_tiny_run((temp_dir() / "lora").string(), {"model.lora_rank=2"});
+  // The history's modules are the adapters' products B·A (thin QR), named by their prefix.
+  const auto history = fl::UpdateHistory::open(run.run_dir + "/history");
+  const auto sketch = history.sketch(0);
+  ASSERT_FALSE(sketch.empty());
+  bool adapter_module = false;
+  for (const auto& [module, t] : sketch) {
+    EXPECT_FALSE(module.ends_with("lora_A") || module.ends_with("lora_B")) << module;
+    adapter_module = adapter_module || run.original.count(module + "lora_B") > 0;
+  }
+  EXPECT_TRUE(adapter_module);
+
+  const auto forget = forget_set_of(run, "client:0");
+  auto u = excision_only("soft");
+  u.ease_excision = "weights";
+  u.ease_tau_deg = 30;
+  // Not run_ease: a second temp_dir() call would empty the folder this run lives in.
+  register_builtin_unlearners();
+  auto out = unlearners().get("ease").factory()->run(inputs_of(run, forget, u, run.run_dir + "/work"));
+  bool moved = false;
+  for (const auto& [name, w] : out.weights) {
+    const bool changed = !torch::equal(w, run.original.at(name));
+    if (changed) EXPECT_TRUE(name.ends_with("lora_B")) << name;  // B ← B − G(B); A untouched
+    moved = moved || changed;
+  }
+  EXPECT_TRUE(moved);
+  for (const auto& [name, e] : out.lock.bases) EXPECT_TRUE(name.ends_with("lora_B")) << name;
+}
+
 TEST(Ease, ReanchoringUnderTheLockReportsEveryRound) {
   const auto& run = shared_tiny_run();
   const auto forget = forget_set_of(run, "client:0");
