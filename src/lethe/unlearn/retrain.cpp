@@ -1,6 +1,5 @@
 #include "lethe/unlearn/retrain.h"
 
-#include <chrono>
 #include <filesystem>
 
 #include "lethe/core/fs.h"
@@ -8,6 +7,7 @@
 #include "lethe/core/metrics.h"
 #include "lethe/core/rng.h"
 #include "lethe/core/safetensors.h"
+#include "lethe/core/stopwatch.h"
 #include "lethe/experiment/clip_client.h"
 #include "lethe/train/checkpoint.h"
 
@@ -34,7 +34,7 @@ Reference retrain_reference(const UnlearnInputs& in, const std::string& cache_di
   }
   log::info("retrain reference: replaying training on D_r ({} pairs) into {}", in.forget.retain.size(),
             cache_dir);
-  const auto t0 = std::chrono::steady_clock::now();
+  const Stopwatch clock;
   std::filesystem::remove_all(cache_dir);
   auto cfg = in.cfg;
   cfg.fl.history_every = 0;
@@ -47,7 +47,7 @@ Reference retrain_reference(const UnlearnInputs& in, const std::string& cache_di
                                            {.excluded_clients = in.forget.removed_clients,
                                             .server_eval = false});
   ref.weights = experiment::trainable_parameters(model);
-  ref.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ref.wall_s = clock.seconds();
   ref.cost.wall_s = ref.wall_s;
   ref.cost.rounds = totals.value("rounds", int64_t{0});
   ref.cost.local_steps = totals.value("steps", int64_t{0});

@@ -1,10 +1,10 @@
 #include "lethe/unlearn/session.h"
 
-#include <chrono>
 #include <fstream>
 
 #include "lethe/core/fs.h"
 #include "lethe/core/log.h"
+#include "lethe/core/stopwatch.h"
 #include "lethe/experiment/clip_client.h"
 #include "lethe/experiment/experiment.h"
 #include "lethe/experiment/federated.h"
@@ -98,9 +98,9 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
   for (const auto& name : opts.methods) {
     log::info("unlearning with {}", name);
     auto method = unlearners().get(name).factory();
-    const auto t0 = std::chrono::steady_clock::now();
+    const Stopwatch clock;
     auto res = method->run(in);
-    res.cost.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    res.cost.wall_s = clock.seconds();
     auto block = audit_model(in, sets, res.weights);
     add_gaps(block, audit["reference"]);
     const auto cost = res.cost.to_json();
