@@ -15,6 +15,7 @@ namespace {
 
 using testing::forget_set_of;
 using testing::inputs_of;
+using testing::run_method;
 using testing::shared_tiny_run;
 using testing::temp_dir;
 using testing::TinyRun;
@@ -114,12 +115,6 @@ UnlearnConfig budget_config(int64_t steps) {
   u.ascent_steps = steps;
   u.ascent_lr = 1e-3;
   return u;
-}
-
-UnlearnOutput run_method(const std::string& name, const TinyRun& run, const ForgetSet& forget,
-                         const UnlearnConfig& ucfg) {
-  register_builtin_unlearners();
-  return unlearners().get(name).factory()->run(inputs_of(run, forget, ucfg, temp_dir().string()));
 }
 
 // In-batch logits (no augmentation) of the model with `weights` on consecutive batches of 16

@@ -107,8 +107,7 @@ TEST(BkeLoss, MatchesTheClosedFormOn2x2AndIgnoresRowsWithoutNegatives) {
 // ---- the method on a tiny federated run ---------------------------------------------------
 
 UnlearnOutput run_ease(const testing::TinyRun& run, const ForgetSet& forget, const UnlearnConfig& u) {
-  register_builtin_unlearners();
-  return unlearners().get("ease").factory()->run(inputs_of(run, forget, u, temp_dir().string()));
+  return testing::run_method("ease", run, forget, u);
 }
 
 UnlearnConfig excision_only(const std::string& gsd) {
@@ -236,9 +235,8 @@ TEST(Ease, LoraRunsSketchTheAdapterProductAndExciseOnlyItsUpProjections) {
   auto u = excision_only("soft");
   u.ease_excision = "weights";
   u.ease_tau_deg = 30;
-  // Not run_ease: a second temp_dir() call would empty the folder this run lives in.
-  register_builtin_unlearners();
-  auto out = unlearners().get("ease").factory()->run(inputs_of(run, forget, u, run.run_dir + "/work"));
+  // Its own work folder: a second temp_dir() call would empty the folder this run lives in.
+  auto out = testing::run_method("ease", run, forget, u, run.run_dir + "/work");
   bool moved = false;
   for (const auto& [name, w] : out.weights) {
     const bool changed = !torch::equal(w, run.original.at(name));

@@ -102,4 +102,13 @@ inline UnlearnInputs inputs_of(const TinyRun& run, const ForgetSet& forget,
                        run.original, run.model_cfg, ucfg, run.run_dir, work_dir};
 }
 
+// One registered method on `run`; its scratch federations go to `work_dir` (a fresh temp
+// folder when empty).
+inline UnlearnOutput run_method(const std::string& name, const TinyRun& run, const ForgetSet& forget,
+                                const UnlearnConfig& ucfg, std::string work_dir = "") {
+  register_builtin_unlearners();
+  if (work_dir.empty()) work_dir = temp_dir().string();
+  return unlearners().get(name).factory()->run(inputs_of(run, forget, ucfg, work_dir));
+}
+
 }  // namespace lethe::unlearn::testing

@@ -12,7 +12,6 @@
 #include "lethe/core/rng.h"
 #include "lethe/experiment/clip_client.h"
 #include "lethe/train/batches.h"
-#include "lethe/train/checkpoint.h"
 #include "lethe/unlearn/ascent.h"
 #include "lethe/unlearn/contribution.h"
 #include "lethe/unlearn/federation_runner.h"
@@ -28,10 +27,6 @@ using nlohmann::json;
 // Round tags of Stream::kUnlearn (ascent.cpp, forget_set.cpp and history_methods.cpp use 0–12).
 constexpr int64_t kForgetGradientTag = 13, kRetainGradientTag = 14;
 
-bool is_client_request(const UnlearnInputs& in) {
-  return in.forget.request.kind == Request::Kind::kClient;
-}
-
 bool in_image_tower(const std::string& name) { return name.rfind("visual.", 0) == 0; }
 
 // The tensor of `weights` a GSD module acts on: the module itself (full-parameter training) or
@@ -42,8 +37,14 @@ const std::string* target_tensor(const TensorMap& weights, const std::string& mo
   return nullptr;
 }
 
-bool is_lora_down(const std::string& name) {
-  return name.size() >= 6 && name.compare(name.size() - 6, 6, "lora_A") == 0;
+bool is_lora_down(const std::string& name) { return name.ends_with("lora_A"); }
+
+// Tensor name → the GSD module acting on it (LoRA down-projections have none).
+std::map<std::string, std::string> tensor_modules(const TensorMap& weights, const Gsd& gsd) {
+  std::map<std::string, std::string> out;
+  for (const auto& [module, split] : gsd.modules())
+    if (const auto* t = target_tensor(weights, module); t && !is_lora_down(*t)) out[*t] = module;
+  return out;
 }
 
 // Column-space factors of both sides, per module.
@@ -67,7 +68,7 @@ Factors sketch_factors(const UnlearnInputs& in) {
   json retained = json::array();
   for (int64_t k : sketched) {
     auto s = history.sketch(k);
-    for (const auto& [name, t] : s) f.bytes_read += t.numel() * t.element_size();
+    f.bytes_read += nbytes(s);
     if (k == target) {
       f.forget = std::move(s);
       continue;
@@ -136,10 +137,9 @@ Factors gradient_side_factors(const UnlearnInputs& in) {
     const auto history = fl::UpdateHistory::open(in.run_dir + "/history");
     for (int64_t k : history.sketched_clients()) {
       if (std::binary_search(in.forget.holders.begin(), in.forget.holders.end(), k)) continue;
-      for (auto& [name, t] : history.sketch(k)) {
-        f.bytes_read += t.numel() * t.element_size();
-        f.retain[name].push_back(std::move(t));
-      }
+      auto s = history.sketch(k);
+      f.bytes_read += nbytes(s);
+      for (auto& [name, t] : s) f.retain[name].push_back(std::move(t));
       retained.push_back(k);
     }
   }
@@ -149,28 +149,35 @@ Factors gradient_side_factors(const UnlearnInputs& in) {
   return f;
 }
 
-// The removal of the targets' stored contribution in the rounds `keep` selects:
+// The removal of the targets' stored contribution, summed separately over the rounds before
+// `first_exact` (early) and from it on (exact), one read of each stored update:
 //   renormalised: Σ_t p_u/(1 − p_u)·(Δ_u^t − ΔF_t), the rounds as if the others alone had
 //     answered them at full step (a round the target answered alone: Δ_u^t);
 //   otherwise:    Σ_t p_u·Δ_u^t.
 // Sample and concept requests scale each holder's removal by its forget share.
-TensorMap stored_removal(const UnlearnInputs& in, HistoryReader& h, const std::function<bool(int64_t)>& keep) {
-  auto removal = zeros_like(in.original);
+struct Removal {
+  TensorMap early, exact;
+  json targets = json::array();
+};
+Removal stored_removal(const UnlearnInputs& in, HistoryReader& h, int64_t first_exact) {
+  Removal r{zeros_like(in.original), zeros_like(in.original)};
   for (const auto& target : targets_of(in)) {
-    for (int64_t t : h.rounds_answered(target.client)) {
-      if (!keep(t)) continue;
+    const auto rounds = h.rounds_answered(target.client);
+    for (int64_t t : rounds) {
+      auto& sum = t < first_exact ? r.early : r.exact;
       const double p = h.weight(t, target.client);
       auto update = h.update(t, target.client);
       if (!in.ucfg.ease_renormalise) {
-        add_(removal, update, target.share * p);
+        add_(sum, update, target.share * p);
       } else if (p < 1.0) {
-        add_(removal, sub(update, h.global_increment(t)), target.share * p / (1.0 - p));
+        add_(sum, sub(update, h.global_increment(t)), target.share * p / (1.0 - p));
       } else {
-        add_(removal, update, target.share);
+        add_(sum, update, target.share);
       }
     }
+    r.targets.push_back({{"client", target.client}, {"share", target.share}, {"rounds", rounds}});
   }
-  return removal;
+  return r;
 }
 
 // θ ← θ^T − G(R_early) − R_late: R_late is the removal in the last unlearn.ease_exact_rounds
@@ -181,25 +188,17 @@ TensorMap stored_removal(const UnlearnInputs& in, HistoryReader& h, const std::f
 TensorMap excise_contribution(const UnlearnInputs& in, const Gsd& gsd, GsdMode mode, HistoryReader& h,
                               json& details) {
   h.require_every_round();
-  const int64_t first_exact = h.last_round() - in.ucfg.ease_exact_rounds + 1;
-  auto removal = stored_removal(in, h, [&](int64_t t) { return t < first_exact; });
-  const auto exact = stored_removal(in, h, [&](int64_t t) { return t >= first_exact; });
-  json targets = json::array();
-  for (const auto& target : targets_of(in))
-    targets.push_back({{"client", target.client}, {"share", target.share},
-                       {"rounds", h.rounds_answered(target.client)}});
-  details["targets"] = std::move(targets);
+  auto removal = stored_removal(in, h, h.last_round() - in.ucfg.ease_exact_rounds + 1);
+  details["targets"] = std::move(removal.targets);
   details["exact_rounds"] = in.ucfg.ease_exact_rounds;
-  details["removal_norm"] = norm(removal);
-  details["exact_removal_norm"] = norm(exact);
-  auto theta = sub(in.original, exact);
+  details["removal_norm"] = norm(removal.early);
+  details["exact_removal_norm"] = norm(removal.exact);
+  auto theta = sub(in.original, removal.exact);
   torch::NoGradGuard ng;
-  std::map<std::string, std::string> module_of;  // tensor → its GSD module
-  for (const auto& [module, split] : gsd.modules())
-    if (const auto* t = target_tensor(in.original, module)) module_of[*t] = module;
+  const auto module_of = tensor_modules(in.original, gsd);
   double removed_sq = 0;
   for (auto& [name, w] : theta) {
-    const auto& r = removal.at(name);
+    const auto& r = removal.early.at(name);
     torch::Tensor part;
     if (r.dim() != 2) {
       part = r;
@@ -218,16 +217,14 @@ TensorMap excise_contribution(const UnlearnInputs& in, const Gsd& gsd, GsdMode m
 // W ← W − G(W − W₀) per module (W₀: the run's initial weights; LoRA: B₀ = 0, so this is
 // B ← B − G(B), the closed form (I − EEᵀ)B for the hard mode).
 TensorMap excise_weights(const UnlearnInputs& in, const Gsd& gsd, GsdMode mode, json& details) {
-  auto init_model = train::make_model(in.model_cfg, stream_seed(in.ctx.seed(), 0, -1, Stream::kInit));
+  auto init_model = initial_model(in);
   const auto initial = experiment::trainable_parameters(init_model);
   auto theta = clone(in.original);
   torch::NoGradGuard ng;
   double removed_sq = 0;
-  for (const auto& [module, split] : gsd.modules()) {
-    const auto* name = target_tensor(theta, module);
-    if (!name || is_lora_down(*name)) continue;
-    auto& w = theta.at(*name);
-    auto part = gsd.forget_component(module, w - initial.at(*name).to(w.device()), mode);
+  for (const auto& [name, module] : tensor_modules(theta, gsd)) {
+    auto& w = theta.at(name);
+    auto part = gsd.forget_component(module, w - initial.at(name).to(w.device()), mode);
     removed_sq += part.to(torch::kFloat64).pow(2).sum().item<double>();
     w.sub_(part.to(w.scalar_type()));
   }
@@ -238,9 +235,7 @@ TensorMap excise_weights(const UnlearnInputs& in, const Gsd& gsd, GsdMode mode, 
 // BKE's gradient filter: the retain-orthogonal projection of every matrix with a retain basis,
 // and the towers it may not touch zeroed.
 std::function<void(TensorMap&)> bke_filter(const UnlearnInputs& in, const Gsd& gsd) {
-  std::map<std::string, std::string> module_of;
-  for (const auto& [module, split] : gsd.modules())
-    if (const auto* t = target_tensor(in.original, module)) module_of[*t] = module;
+  const auto module_of = tensor_modules(in.original, gsd);
   const std::string towers = in.ucfg.ease_bke;
   return [module_of, towers, &gsd](TensorMap& grads) {
     for (auto& [name, g] : grads) {
@@ -260,8 +255,9 @@ fl::ForgetLock make_lock(const UnlearnInputs& in, const Gsd& gsd) {
   fl::ForgetLock lock;
   if (!in.ucfg.ease_lock) return lock;
   lock.beta = in.ucfg.ease_lock_beta;
-  for (auto& [module, e] : gsd.exclusive_bases())
-    if (const auto* t = target_tensor(in.original, module); t && !is_lora_down(*t)) lock.bases[*t] = e;
+  const auto bases = gsd.exclusive_bases();
+  for (const auto& [tensor, module] : tensor_modules(in.original, gsd))
+    if (auto it = bases.find(module); it != bases.end()) lock.bases[tensor] = it->second;
   return lock;
 }
 
@@ -282,7 +278,7 @@ class Ease final : public Unlearner {
     auto& d = out.details;
 
     // 1. GSD.
-    auto factors = is_client_request(in) ? sketch_factors(in) : gradient_side_factors(in);
+    auto factors = in.forget.request.is_client() ? sketch_factors(in) : gradient_side_factors(in);
     const GsdOptions opts{u.ease_energy, u.ease_max_rank, u.ease_tau_deg * M_PI / 180.0, u.ease_soft_power};
     const auto gsd = Gsd::compute(factors.forget, factors.retain, opts);
     out.cost.history_bytes_read += factors.bytes_read;

@@ -24,10 +24,6 @@ using nlohmann::json;
 // Round tags of Stream::kUnlearn (ascent.cpp and forget_set.cpp use 0–3).
 constexpr int64_t kPgaInitTag = 10, kPgaBatchTag = 11, kFedRecoveryNoiseTag = 12;
 
-bool is_client_request(const UnlearnInputs& in) {
-  return in.forget.request.kind == Request::Kind::kClient;
-}
-
 void add_cost(Cost& total, const Cost& part) {
   total.local_steps += part.local_steps;
   total.rounds += part.rounds;
@@ -71,7 +67,7 @@ class HistorySubtraction final : public Unlearner {
     out.details["targets"] = std::move(targets);
     out.details["subtracted_norm"] = subtracted;
     out.details["recovery_rounds"] = in.ucfg.finetune_rounds;
-    if (!is_client_request(in))
+    if (!in.forget.request.is_client())
       out.details["note"] =
           "each holder's stored contribution is scaled by its forget share |D_f ∩ D_k| / |D_k|";
     return out;
@@ -139,7 +135,7 @@ class FedRecovery final : public Unlearner {
     out.details["sigma"] = u.fedrecovery_sigma;
     out.details["correction_norm"] = u.fedrecovery_c * norm(correction);
     out.details["noise_norm"] = noise_norm;
-    if (!is_client_request(in))
+    if (!in.forget.request.is_client())
       out.details["note"] = "each holder's residual is scaled by its forget share |D_f ∩ D_k| / |D_k|";
     return out;
   }
@@ -354,7 +350,7 @@ class Pga final : public Unlearner {
     out.details["holders"] = std::move(holders);
     out.details["skipped_holders"] = std::move(skipped);
     out.details["finetune_rounds"] = u.finetune_rounds;
-    if (!is_client_request(in))
+    if (!in.forget.request.is_client())
       out.details["note"] =
           "holders ascend on their D_f pairs; w_ref removes each holder's last local update scaled "
           "by its forget share |D_f ∩ D_k| / |D_k|";

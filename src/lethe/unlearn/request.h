@@ -13,6 +13,8 @@ struct Request {
   std::string ids_file;   // samples:@FILE (one pair id per line)
   std::string word;       // concept:WORD (lower-cased)
 
+  bool is_client() const { return kind == Kind::kClient; }
+
   // The canonical text ("client:0", "samples:2:0.05", "samples:@ids.txt", "concept:cat").
   std::string str() const;
   // A file-system-safe name for the request's output folder ("client-0", "concept-cat").

@@ -5,11 +5,9 @@
 #include "lethe/core/fs.h"
 #include "lethe/core/log.h"
 #include "lethe/core/metrics.h"
-#include "lethe/core/rng.h"
 #include "lethe/core/safetensors.h"
 #include "lethe/core/stopwatch.h"
 #include "lethe/experiment/clip_client.h"
-#include "lethe/train/checkpoint.h"
 
 namespace lethe::unlearn {
 
@@ -39,8 +37,7 @@ Reference retrain_reference(const UnlearnInputs& in, const std::string& cache_di
   auto cfg = in.cfg;
   cfg.fl.history_every = 0;
   cfg.fl.sketch_max_rank = 0;
-  // The same initial weights as the original run (experiment.cpp draws them from this stream).
-  auto model = train::make_model(in.model_cfg, stream_seed(in.ctx.seed(), 0, -1, Stream::kInit));
+  auto model = initial_model(in);  // the same initial weights as the original run
   MetricsWriter metrics(cache_dir + "/metrics.jsonl");
   auto totals = experiment::run_federation(model, in.ds, in.tokens, in.forget.retained, cfg, in.ctx,
                                            cache_dir + "/run", metrics,

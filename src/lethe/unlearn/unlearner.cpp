@@ -20,9 +20,13 @@ Registry<UnlearnerFactory>& unlearners() {
   return r;
 }
 
+models::Clip initial_model(const UnlearnInputs& in) {
+  return train::make_model(in.model_cfg, stream_seed(in.ctx.seed(), 0, -1, Stream::kInit));
+}
+
 models::Clip model_with(const UnlearnInputs& in, const TensorMap& weights) {
   // The original run's initialisation, so frozen (non-trainable, e.g. LoRA base) weights match.
-  auto model = train::make_model(in.model_cfg, stream_seed(in.ctx.seed(), 0, -1, Stream::kInit));
+  auto model = initial_model(in);
   experiment::load_parameters(model, weights);
   return model;
 }

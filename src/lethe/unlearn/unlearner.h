@@ -61,6 +61,9 @@ Registry<UnlearnerFactory>& unlearners();
 // Every built-in method (METHODS.md §2). Idempotent.
 void register_builtin_unlearners();
 
+// The original run's initial model θ^0 (experiment.cpp draws it from this seed stream).
+models::Clip initial_model(const UnlearnInputs& in);
+
 // A model built from `weights` (trainable parameters over the original's architecture).
 models::Clip model_with(const UnlearnInputs& in, const TensorMap& weights);
 
