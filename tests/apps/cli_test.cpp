@@ -7,6 +7,8 @@
 #include <fstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -201,4 +203,76 @@ TEST(Cli, CorruptCheckpointOnResumeIsNamed) {
   const auto last = r.err.substr(r.err.rfind('\n', r.err.size() - 2) + 1);
   EXPECT_EQ(last.rfind("lethe: error: ", 0), 0u) << r.err;
   EXPECT_NE(last.find("round_0002.safetensors"), std::string::npos) << r.err;
+}
+
+namespace {
+
+nlohmann::json read_json(const fs::path& p) { return nlohmann::json::parse(file_bytes(p)); }
+
+}  // namespace
+
+TEST(Cli, QuickDemoRunsTheWholeJobAndRunsSummarisesIt) {
+  // `lethe demo --quick` shrunk to seconds: train, client:0 with ease / finetune / federaser
+  // next to retrain, re-anchoring, table, audit.json; then `lethe runs` reads the folder.
+  auto d = tmp_dir("demo");
+  const std::string args = "demo --quick --out " + (d / "demo").string() +
+                           " --post-rounds 1 run.threads=1 model.preset=tiny data.shapes_train=160"
+                           " data.shapes_test=40 eval.train_units=40 fl.rounds=2 fl.local_epochs=1";
+  auto r = run(args, d);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string out = file_bytes(d / "out.txt");
+  for (const char* s : {"[1/3]", "[2/3]", "[3/3]", "ease", "finetune", "federaser", "retrain"})
+    EXPECT_NE(out.find(s), std::string::npos) << s << "\n" << out;
+  auto audit = read_json(d / "demo/unlearn/client-0/audit.json");
+  EXPECT_EQ(audit["request"], "client:0");
+  for (const char* m : {"ease", "finetune", "federaser"}) EXPECT_TRUE(audit["methods"].contains(m)) << m;
+  EXPECT_FALSE(audit["reference"]["from_cache"].get<bool>());
+  const auto& curves = audit["reanchoring"]["curves"];
+  EXPECT_EQ(audit["reanchoring"]["rounds"].size(), 2u);
+  for (const char* c : {"finetune", "federaser"}) EXPECT_TRUE(curves.contains(c)) << c;
+  // EASE's curve is labelled by its lock, and a locked run is also re-anchored without it.
+  const bool locked = audit["methods"]["ease"]["details"]["lock"].value("directions", 0) > 0;
+  EXPECT_TRUE(curves.contains(locked ? "ease (lock)" : "ease")) << curves.dump();
+  EXPECT_EQ(curves.contains("ease (no lock)"), locked) << curves.dump();
+
+  // Again: the finished training and the retrain reference are reused.
+  ASSERT_EQ(run(args, d).code, 0);
+  EXPECT_NE(file_bytes(d / "out.txt").find("reusing the finished training"), std::string::npos);
+  EXPECT_TRUE(read_json(d / "demo/unlearn/client-0/audit.json")["reference"]["from_cache"].get<bool>());
+  // A reference cached for another config of the run is recomputed, not reused.
+  const auto cache = d / "demo/unlearn" /
+                     ("retrain-" + audit["manifest_sha256"].get<std::string>().substr(0, 12)) / "reference.json";
+  auto meta = read_json(cache);
+  meta["run_config_sha256"] = "another";
+  write(cache, meta.dump());
+  ASSERT_EQ(run(args, d).code, 0);
+  EXPECT_FALSE(read_json(d / "demo/unlearn/client-0/audit.json")["reference"]["from_cache"].get<bool>());
+  // Another config into the same folder is refused and the run there is kept.
+  auto other = run(args + " train.lr=3e-3", d);
+  EXPECT_EQ(other.code, 2) << other.err;
+  EXPECT_TRUE(fs::exists(d / "demo/summary.json"));
+
+  auto list = run("runs list " + d.string(), d);
+  ASSERT_EQ(list.code, 0) << list.err;
+  const std::string listed = file_bytes(d / "out.txt");
+  for (const char* s : {"demo", "federated", "finished", "client-0"})
+    EXPECT_NE(listed.find(s), std::string::npos) << s << "\n" << listed;
+  auto show = run("runs show " + (d / "demo").string(), d);
+  ASSERT_EQ(show.code, 0) << show.err;
+  const std::string shown = file_bytes(d / "out.txt");
+  for (const char* s : {"deletion request client:0", "ease", "audit.json"})
+    EXPECT_NE(shown.find(s), std::string::npos) << s << "\n" << shown;
+  EXPECT_EQ(run("runs show " + (d / "nowhere").string(), d).code, 2);
+}
+
+TEST(Cli, HelpConfigListsKeysWithDefaults) {
+  auto d = tmp_dir("help_config");
+  ASSERT_EQ(run("train --help-config", d).code, 0);
+  const std::string train = file_bytes(d / "out.txt");
+  EXPECT_NE(train.find("fl.rounds"), std::string::npos) << train;
+  EXPECT_NE(train.find("train.lr"), std::string::npos) << train;
+  ASSERT_EQ(run("unlearn --help-config", d).code, 0);
+  EXPECT_NE(file_bytes(d / "out.txt").find("unlearn.post_rounds"), std::string::npos);
+  ASSERT_EQ(run("demo --help", d).code, 0);
+  EXPECT_NE(file_bytes(d / "out.txt").find("ease,finetune,federaser"), std::string::npos);
 }

@@ -64,6 +64,15 @@ TEST(Shapes, ScenesAreDeterministicUniqueAndSplitDisjoint) {
   for (size_t i = 0; i < again.size(); ++i) EXPECT_EQ(describe(again[i]), describe(train[i]));
 }
 
+TEST(Shapes, MaxObjectsBoundsEveryScene) {
+  std::set<size_t> counts;
+  for (const auto& s : generate_scenes(300, ShapeSplit::kTrain, 2)) counts.insert(s.size());
+  EXPECT_EQ(counts, std::set<size_t>({1, 2}));
+  // One shape per scene: at most 6 kinds x 8 colours x 2 sizes x 9 cells captions exist.
+  for (const auto& s : generate_scenes(150, ShapeSplit::kTest, 1)) EXPECT_EQ(s.size(), 1u);
+  EXPECT_THROW(generate_scenes(900, ShapeSplit::kTrain, 1), InputError);
+}
+
 TEST(Shapes, LoadsADataset) {
   DataConfig cfg;
   cfg.name = "shapes";

@@ -261,6 +261,18 @@ TEST(Ease, ReanchoringUnderTheLockReportsEveryRound) {
   auto free = reanchor(in, sets, out.weights, fl::ForgetLock{}, 2, "post-free");
   EXPECT_FALSE(free["locked"].get<bool>());
   EXPECT_EQ(free["forget_r1"][0], locked["forget_r1"][0]);  // the same start
+
+  // The report's block: one curve per run, labelled by whether the lock held.
+  nlohmann::json methods = {{"ease", {{"post_rounds", locked}, {"post_rounds_unlocked", free}}},
+                            {"finetune", {{"post_rounds", free}}},
+                            {"ga", nlohmann::json::object()}};
+  auto curves = reanchoring_curves(methods);
+  EXPECT_EQ(curves["rounds"], nlohmann::json({0, 1, 2}));
+  EXPECT_EQ(curves["curves"]["ease (lock)"], locked["forget_r1"]);
+  EXPECT_EQ(curves["curves"]["ease (no lock)"], free["forget_r1"]);
+  EXPECT_EQ(curves["curves"]["finetune"], free["forget_r1"]);
+  EXPECT_EQ(curves["curves"].size(), 3u);
+  EXPECT_TRUE(reanchoring_curves({{"ga", nlohmann::json::object()}}).is_null());
 }
 
 }  // namespace

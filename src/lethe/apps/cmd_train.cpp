@@ -21,6 +21,10 @@ void add_train_command(CLI::App& app, Action* action) {
   cmd->add_option("--out", o->out, "run folder (default: runs/<run.name>)");
   cmd->add_option("--resume", o->resume, "continue the interrupted run in this folder");
   cmd->add_option("overrides", o->overrides, "config overrides, e.g. train.lr=5e-4 fl.rounds=20");
+  add_config_help(cmd, [] {
+    return "config keys (key = default  meaning); set them in the TOML file or as key=value overrides:\n" +
+           config_keys(experiment::ExperimentConfig{});
+  });
   cmd->callback([o, action] {
     *action = [o] {
       std::string config = o->config;

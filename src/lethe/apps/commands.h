@@ -18,5 +18,6 @@ void add_methods_command(CLI::App& app, Action* action);
 void add_demo_command(CLI::App& app, Action* action);
 void add_bench_command(CLI::App& app, Action* action);
 void add_unlearn_command(CLI::App& app, Action* action);
+void add_runs_command(CLI::App& app, Action* action);
 
 }  // namespace lethe::app

@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   CLI::App app{"Lethe: federated multimodal learning with verifiable unlearning", "lethe"};
   app.set_version_flag("--version", std::string("lethe ") + lethe::kVersion);
   app.require_subcommand(1);
+  app.option_defaults()->always_capture_default();
+  app.footer("Every subcommand has --help; train, unlearn and demo also --help-config (config keys and defaults).");
   lethe::app::Action action;
   lethe::app::add_train_command(app, &action);
   lethe::app::add_eval_command(app, &action);
@@ -20,6 +22,7 @@ int main(int argc, char** argv) {
   lethe::app::add_methods_command(app, &action);
   lethe::app::add_demo_command(app, &action);
   lethe::app::add_bench_command(app, &action);
+  lethe::app::add_runs_command(app, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -27,6 +30,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "lethe: error: " << e.what() << " (see lethe --help)\n";

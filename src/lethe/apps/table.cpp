@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <iostream>
+
 namespace lethe::app {
 
 std::string render_table(const std::vector<std::string>& header,
@@ -38,6 +41,45 @@ std::string recall_table(const nlohmann::json& eval) {
   }
   return render_table({"split", "gallery", "i2t R@1", "i2t R@5", "t2i R@1", "t2i R@5", "RSUM", "R@1"},
                       rows);
+}
+
+std::string audit_table(const nlohmann::json& audit) {
+  auto num = [](const nlohmann::json& b, const nlohmann::json::json_pointer& p, const char* f) {
+    return b.contains(p) && b[p].is_number() ? fmt::format(fmt::runtime(f), b[p].get<double>()) : std::string();
+  };
+  using P = nlohmann::json::json_pointer;
+  std::vector<std::vector<std::string>> rows;
+  auto row = [&](const std::string& name, const nlohmann::json& b) {
+    rows.push_back({name, num(b, P("/forget/r1"), "{:.2f}"), num(b, P("/retain/r1"), "{:.2f}"),
+                    num(b, P("/test/r1"), "{:.2f}"), num(b, P("/gap/forget_r1"), "{:.2f}"),
+                    num(b, P("/gap/retain_r1"), "{:.2f}"), num(b, P("/auc_deleted_vs_remaining"), "{:.3f}"),
+                    num(b, P("/mia/auc"), "{:.3f}"), num(b, P("/cost_ratio"), "{:.3f}")});
+  };
+  row("original", audit["original"]);
+  row(audit["reference"].value("method", std::string("retrain")), audit["reference"]);
+  for (const auto& [name, b] : audit["methods"].items()) row(name, b);
+  return render_table({"model", "forget R@1", "retain R@1", "test R@1", "gap forget", "gap retain",
+                       "AUC", "MIA AUC", "cost"},
+                      rows);
+}
+
+std::string keys_table(const std::vector<config::FieldInfo>& fields) {
+  size_t kw = 0, vw = 0;
+  for (const auto& f : fields) kw = std::max(kw, f.path.size()), vw = std::max(vw, f.default_value.size());
+  vw = std::min<size_t>(vw, 24);
+  std::string out;
+  for (const auto& f : fields) out += fmt::format("  {:<{}} = {:<{}}  {}\n", f.path, kw, f.default_value, vw, f.help);
+  return out;
+}
+
+void add_config_help(CLI::App* cmd, std::function<std::string()> text) {
+  cmd->add_flag_callback(
+      "--help-config",
+      [text] {
+        std::cout << text();
+        throw CLI::Success();
+      },
+      "list every config key with its default and meaning, then exit");
 }
 
 }  // namespace lethe::app

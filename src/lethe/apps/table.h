@@ -1,9 +1,12 @@
 #pragma once
 // Plain-text tables for the terminal.
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
+
+#include "lethe/core/config.h"
 
 namespace lethe::app {
 
@@ -13,5 +16,24 @@ std::string render_table(const std::vector<std::string>& header,
 
 // The recall table of a summary.json "eval" object (one row per block).
 std::string recall_table(const nlohmann::json& eval);
+
+// The comparison table of an audit.json: original, retrain, then each method; R@1 per split,
+// gaps to retrain, deleted-vs-remaining AUC, MIA AUC and cost as a fraction of retrain.
+std::string audit_table(const nlohmann::json& audit);
+
+// Every config key of a config struct (under `section` when given) with its value in `s`
+// (the defaults, for a default-constructed struct) and its meaning, one per line.
+std::string keys_table(const std::vector<config::FieldInfo>& fields);
+template <class S>
+std::string config_keys(S s, const std::string& section = {}) {
+  std::vector<config::FieldInfo> fields;
+  config::Describer d(&fields);
+  if (section.empty()) s.visit(d);
+  else d.section(section, s);
+  return keys_table(fields);
+}
+
+// Adds `--help-config` to a subcommand: prints `text()` and exits 0.
+void add_config_help(CLI::App* cmd, std::function<std::string()> text);
 
 }  // namespace lethe::app

@@ -68,6 +68,7 @@ struct DataConfig {
   int64_t limit = 0;                    // keep at most this many units (0 = all); tests, quick runs
   int64_t shapes_train = 2000;          // shapes: units generated for train / test
   int64_t shapes_test = 500;
+  int64_t shapes_max_objects = 3;
   std::string karpathy_json = "";      // karpathy: path of dataset_*.json (images beside it)
   bool cache = true;                    // cache decoded images under <root>/cache
 
@@ -84,6 +85,7 @@ struct DataConfig {
     v("limit", limit, "keep at most this many units (0 = all)").min(0);
     v("shapes_train", shapes_train, "shapes: training units").min(1);
     v("shapes_test", shapes_test, "shapes: test units").min(1);
+    v("shapes_max_objects", shapes_max_objects, "shapes: at most this many shapes per scene").in(1, 3);
     v("karpathy_json", karpathy_json, "karpathy: path of dataset_flickr30k.json / dataset_coco.json");
     v("cache", cache, "cache decoded images as tensors");
   }

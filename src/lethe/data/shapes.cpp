@@ -42,8 +42,8 @@ ShapeSplit split_of(const std::string& caption) {
   return splitmix64(fnv1a(caption)) % kTestShare == 0 ? ShapeSplit::kTest : ShapeSplit::kTrain;
 }
 
-ShapeScene draw_scene(std::mt19937_64& rng) {
-  const auto count = 1 + static_cast<int>(uniform_index(3, rng));
+ShapeScene draw_scene(std::mt19937_64& rng, int max_objects) {
+  const auto count = 1 + static_cast<int>(uniform_index(max_objects, rng));
   auto cells = permutation(static_cast<int64_t>(kShapePlaces.size()), rng);
   ShapeScene scene;
   for (int i = 0; i < count; ++i) {
@@ -100,7 +100,7 @@ torch::Tensor render(const ShapeScene& scene, int64_t size) {
   return img;
 }
 
-std::vector<ShapeScene> generate_scenes(int64_t n, ShapeSplit split) {
+std::vector<ShapeScene> generate_scenes(int64_t n, ShapeSplit split, int max_objects) {
   auto rng = make_engine(kShapesSeed, 0, static_cast<int64_t>(split), Stream::kInit);
   std::vector<ShapeScene> scenes;
   std::unordered_set<std::string> seen;
@@ -109,7 +109,7 @@ std::vector<ShapeScene> generate_scenes(int64_t n, ShapeSplit split) {
   for (int64_t draws = 0; static_cast<int64_t>(scenes.size()) < n; ++draws) {
     LETHE_CHECK(draws < max_draws, "cannot generate {} distinct shapes scenes (found {})", n,
                 scenes.size());
-    auto scene = draw_scene(rng);
+    auto scene = draw_scene(rng, max_objects);
     auto caption = describe(scene);
     if (split_of(caption) == split && seen.insert(caption).second) scenes.push_back(std::move(scene));
   }
@@ -128,7 +128,7 @@ Dataset load_shapes(const DataConfig& cfg) {
   std::vector<torch::Tensor> images;
   for (const auto& [split, n] : parts) {
     const bool train = split == ShapeSplit::kTrain;
-    auto scenes = generate_scenes(n, split);
+    auto scenes = generate_scenes(n, split, static_cast<int>(cfg.shapes_max_objects));
     for (size_t i = 0; i < scenes.size(); ++i) {
       const auto& scene = scenes[i];
       const int64_t id = ds.num_pairs();

@@ -41,7 +41,7 @@ enum class ShapeSplit { kTrain = 0, kTest = 1 };
 // The first n scenes of a split's fixed stream. Captions are unique within and across splits
 // (a caption hash assigns every possible caption to one split), and the stream of a split does
 // not depend on the other's size, so a smaller set is a prefix of a larger one.
-std::vector<ShapeScene> generate_scenes(int64_t n, ShapeSplit split);
+std::vector<ShapeScene> generate_scenes(int64_t n, ShapeSplit split, int max_objects = 3);
 
 // The "shapes" dataset: cfg.shapes_train / cfg.shapes_test units (each capped at cfg.limit),
 // one image and caption per unit; labels source, count, colour and shape (of the first shape).

@@ -31,4 +31,22 @@ nlohmann::json reanchor(const UnlearnInputs& in, const AuditSets& sets, const Te
           {"max_forget_drift", drift}};
 }
 
+nlohmann::json reanchoring_curves(const nlohmann::json& methods) {
+  nlohmann::json curves = nlohmann::json::object();
+  size_t points = 0;
+  for (const auto& [name, block] : methods.items()) {
+    if (block.contains("post_rounds")) {
+      const auto& p = block["post_rounds"];
+      curves[p.value("locked", false) ? name + " (lock)" : name] = p["forget_r1"];
+      points = std::max(points, p["forget_r1"].size());
+    }
+    if (block.contains("post_rounds_unlocked"))
+      curves[name + " (no lock)"] = block["post_rounds_unlocked"]["forget_r1"];
+  }
+  if (curves.empty()) return nullptr;
+  nlohmann::json rounds = nlohmann::json::array();
+  for (size_t r = 0; r < points; ++r) rounds.push_back(r);
+  return {{"rounds", std::move(rounds)}, {"curves", std::move(curves)}};
+}
+
 }  // namespace lethe::unlearn

@@ -17,4 +17,9 @@ namespace lethe::unlearn {
 nlohmann::json reanchor(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights,
                         const fl::ForgetLock& lock, int64_t rounds, const std::string& tag);
 
+// The report's "reanchoring" block from an audit's methods: {"rounds": [0, …, R], "curves":
+// {"NAME (lock)" | "NAME": forget_r1, "NAME (no lock)": forget_r1 of post_rounds_unlocked}};
+// null when no method was re-anchored.
+nlohmann::json reanchoring_curves(const nlohmann::json& methods);
+
 }  // namespace lethe::unlearn

@@ -14,12 +14,23 @@ namespace lethe::unlearn {
 Reference retrain_reference(const UnlearnInputs& in, const std::string& cache_dir) {
   const std::string weights = cache_dir + "/weights.safetensors";
   const std::string info = cache_dir + "/reference.json";
+  // The cache is valid for this request on this training run: a run folder retrained with
+  // another config (same partition, so the same manifest) must not reuse it.
+  const std::string run_config = sha256_file(in.run_dir + "/config.toml");
   Reference ref;
+  nlohmann::json meta;
   if (file_exists(weights) && file_exists(info)) {
-    auto meta = nlohmann::json::parse(read_file(info), nullptr, false);
+    meta = nlohmann::json::parse(read_file(info), nullptr, false);
     LETHE_CHECK(!meta.is_discarded() && meta.value("manifest_sha256", "") == in.forget.sha256,
                 "retrain cache '{}' is corrupt or belongs to another request; delete the folder",
                 info);
+    if (meta.value("run_config_sha256", "") != run_config) {
+      log::info("retrain reference: {} was computed for another config of this run; recomputing",
+                cache_dir);
+      meta = nullptr;
+    }
+  }
+  if (meta.is_object()) {
     ref.weights = read_safetensors(weights).tensors;
     ref.wall_s = meta.at("wall_s");
     ref.cost.rounds = meta.value("rounds", int64_t{0});
@@ -50,7 +61,7 @@ Reference retrain_reference(const UnlearnInputs& in, const std::string& cache_di
   ref.cost.local_steps = totals.value("steps", int64_t{0});
   ref.cost.bytes = totals.value("bytes_down", int64_t{0}) + totals.value("bytes_up", int64_t{0});
   write_safetensors(weights, ref.weights, {{"lethe.manifest_sha256", in.forget.sha256}});
-  nlohmann::json meta = {{"manifest_sha256", in.forget.sha256}, {"request", in.forget.request.str()},
+  meta = {{"manifest_sha256", in.forget.sha256}, {"run_config_sha256", run_config}, {"request", in.forget.request.str()},
                          {"wall_s", ref.wall_s}, {"rounds", ref.cost.rounds},
                          {"local_steps", ref.cost.local_steps}, {"bytes", ref.cost.bytes}};
   write_file_atomic(info, meta.dump(2) + "\n");  // written last: its presence marks a complete cache

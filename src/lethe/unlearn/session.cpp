@@ -122,6 +122,7 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
                            {{"lethe.request", request.str()}, {"lethe.method", name}});
   }
   add_gaps(audit["original"], audit["reference"]);
+  if (auto curves = reanchoring_curves(audit["methods"]); !curves.is_null()) audit["reanchoring"] = curves;
   write_file_atomic(out + "/manifest.json", forget.manifest().dump() + "\n");
   write_file_atomic(out + "/audit.json", audit.dump(2) + "\n");
   if (opts.report) {
