@@ -1,5 +1,6 @@
 #include "lethe/unlearn/audit.h"
 
+#include <cmath>
 #include <set>
 
 #include "lethe/core/fs.h"
@@ -60,6 +61,15 @@ AuditSets make_audit_sets(const UnlearnInputs& in, int64_t max_units) {
   for (int64_t p : sample_pairs(in.ds.test, in.ucfg.mia_distractors, seed, 4))
     caps.insert(in.ds.pairs[p].caption);
   s.distractors.assign(caps.begin(), caps.end());
+  const int64_t forget_units = count_units(in.ds, in.forget.forget);
+  const auto attack_units = static_cast<int64_t>(std::ceil(in.ucfg.relearn_fraction * double(forget_units)));
+  if (attack_units > 0 && attack_units < forget_units) {
+    s.relearn_train = train::sample_units(in.ds, in.forget.forget, attack_units, seed + 5);
+    std::set<int64_t> seen;
+    for (int64_t p : s.relearn_train) seen.insert(in.ds.pairs[p].unit);
+    for (int64_t p : s.forget)
+      if (!seen.count(in.ds.pairs[p].unit)) s.relearn_gallery.push_back(p);
+  }
   return s;
 }
 

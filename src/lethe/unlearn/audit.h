@@ -12,6 +12,9 @@ struct AuditSets {
   std::vector<int64_t> auc_retain;            // retained pairs for the AUC chunks
   std::vector<int64_t> members, nonmembers;   // MIA: retain-train pairs vs test pairs
   std::vector<int64_t> distractors;           // caption ids the MIA loss ranks against
+  // Relearning attack: the D_f units it fine-tunes on, and the forget gallery without them
+  // (the rebound is measured on pairs the attack never saw).
+  std::vector<int64_t> relearn_train, relearn_gallery;
   int64_t units = 0;
 };
 

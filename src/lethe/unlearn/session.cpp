@@ -1,5 +1,6 @@
 #include "lethe/unlearn/session.h"
 
+#include <cmath>
 #include <fstream>
 
 #include "lethe/core/fs.h"
@@ -12,6 +13,7 @@
 #include "lethe/train/text.h"
 #include "lethe/unlearn/audit.h"
 #include "lethe/unlearn/reanchor.h"
+#include "lethe/unlearn/relearn.h"
 #include "lethe/unlearn/report.h"
 #include "lethe/unlearn/retrain.h"
 #include "lethe/unlearn/unlearner.h"
@@ -91,6 +93,7 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
   audit["reference"]["wall_s"] = ref.wall_s;
   audit["reference"]["from_cache"] = ref.from_cache;
   audit["reference"]["weights_sha256"] = weights_sha256(ref.weights);
+  if (auto r = relearn_attack(in, sets, ref.weights); !r.is_null()) audit["reference"]["relearn"] = r;
   audit["original"] = audit_model(in, sets, original);
   audit["original"]["weights_sha256"] = weights_sha256(original);
   audit["training"] = training_curve(opts.run_dir);
@@ -108,6 +111,12 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
     block["cost_ratio"] = ref.wall_s > 0 ? res.cost.wall_s / ref.wall_s : 0.0;
     block["weights_sha256"] = weights_sha256(res.weights);
     block["details"] = res.details;
+    if (auto r = relearn_attack(in, sets, res.weights); !r.is_null()) {
+      // How far the attacked model's forget R@1 lands from the attacked reference's.
+      block["gap"]["relearn_forget_r1"] = std::abs(r["forget_r1_after"].get<double>() -
+                                                   audit["reference"]["relearn"]["forget_r1_after"].get<double>());
+      block["relearn"] = r;
+    }
     if (ucfg.post_rounds > 0) {
       log::info("{}: re-anchoring over {} further rounds{}", name, ucfg.post_rounds,
                 res.lock.empty() ? "" : ", with and without the Forget Lock");

@@ -55,6 +55,10 @@ struct UnlearnConfig {
   int64_t mia_distractors = 100;
   int64_t auc_chunks = 5;
   int64_t post_rounds = 0;  // re-anchoring: federated rounds after unlearning (0 = skip)
+  // Relearning attack (METHODS.md §6): fine-tune on a few D_f units, measure the rebound.
+  double relearn_fraction = 0.05;
+  int64_t relearn_steps = 10;  // 0 = skip
+  double relearn_lr = 0.0;     // 0 = the run's train.lr
 
   template <class V>
   void visit(V& v) {
@@ -100,6 +104,9 @@ struct UnlearnConfig {
     v("mia_distractors", mia_distractors, "captions the MIA loss feature ranks against").min(1);
     v("auc_chunks", auc_chunks, "retained chunks of the deleted-vs-remaining AUC").min(1);
     v("post_rounds", post_rounds, "re-anchoring rounds after unlearning (0 = skip)").min(0);
+    v("relearn_fraction", relearn_fraction, "relearning attack: share of D_f's units it trains on").in(0.0, 0.5);
+    v("relearn_steps", relearn_steps, "relearning attack: fine-tuning steps (0 = skip)").min(0);
+    v("relearn_lr", relearn_lr, "relearning attack: learning rate (0 = train.lr)").in(0.0, 1.0);
   }
 };
 

@@ -1,0 +1,42 @@
+#include "lethe/unlearn/relearn.h"
+
+#include <algorithm>
+
+#include "lethe/core/rng.h"
+#include "lethe/eval/embed.h"
+#include "lethe/train/batches.h"
+#include "lethe/train/loop.h"
+
+namespace lethe::unlearn {
+
+namespace {
+constexpr int64_t kRelearnBatchTag = 15;
+}  // namespace
+
+nlohmann::json relearn_attack(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights) {
+  const auto& u = in.ucfg;
+  if (u.relearn_steps == 0 || sets.relearn_train.empty() || sets.relearn_gallery.empty()) return nullptr;
+  auto model = model_with(in, weights);
+  const double before = eval::evaluate_pairs(model, in.ds, in.tokens, sets.relearn_gallery, in.ctx).r1;
+  auto tcfg = in.cfg.train;
+  if (u.relearn_lr > 0) tcfg.lr = u.relearn_lr;
+  tcfg.batch_size = std::min<int64_t>(tcfg.batch_size, static_cast<int64_t>(sets.relearn_train.size()));
+  auto opt = train::make_optimizer(model, tcfg);
+  train::BatchMaker maker(in.ds, in.tokens, tcfg.augment_shift);
+  // The same batches for every model under test: the attack is part of the measurement.
+  auto rng = make_engine(in.ctx.seed(), kRelearnBatchTag, -1, Stream::kUnlearn);
+  std::vector<std::vector<int64_t>> epoch;
+  size_t at = 0;
+  model->train();
+  for (int64_t s = 0; s < u.relearn_steps; ++s) {
+    if (at == epoch.size()) epoch = train::epoch_batches(sets.relearn_train, tcfg.batch_size, rng), at = 0;
+    train::train_step(model, *opt, maker.make(epoch[at++], &rng), tcfg, in.ctx);
+  }
+  const double after = eval::evaluate_pairs(model, in.ds, in.tokens, sets.relearn_gallery, in.ctx).r1;
+  return {{"train_pairs", sets.relearn_train.size()}, {"gallery_pairs", sets.relearn_gallery.size()},
+          {"steps", u.relearn_steps},                 {"lr", tcfg.lr},
+          {"forget_r1_before", before},               {"forget_r1_after", after},
+          {"rebound", after - before}};
+}
+
+}  // namespace lethe::unlearn
