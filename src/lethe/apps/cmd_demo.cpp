@@ -66,9 +66,10 @@ void add_demo_command(CLI::App& app, Action* action) {
                                cfg.fl.clients, cfg.fl.rounds, cfg.fl.strategy, cfg.model.preset,
                                cfg.data.name, out)
                 << std::flush;
-      if (same_config(out, cfg) && file_exists(out + "/summary.json")) {
+      const bool same = same_config(out, cfg);
+      if (same && file_exists(out + "/summary.json")) {
         std::cout << "      reusing the finished training in " << out << "\n";
-      } else if (same_config(out, cfg) && file_exists(out + "/checkpoints/latest")) {
+      } else if (same && file_exists(out + "/checkpoints/latest")) {
         std::cout << "      resuming the interrupted training in " << out << "\n";
         experiment::run_experiment(cfg, out, {.resume = true});
       } else {

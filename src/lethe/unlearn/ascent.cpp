@@ -11,7 +11,7 @@
 #include "lethe/core/rng.h"
 #include "lethe/eval/embed.h"
 #include "lethe/experiment/clip_client.h"
-#include "lethe/train/batches.h"
+#include "lethe/train/batch_stream.h"
 #include "lethe/train/central.h"
 #include "lethe/train/loop.h"
 #include "lethe/train/loss.h"
@@ -119,28 +119,6 @@ void optimizer_step(torch::optim::Optimizer& opt, const Context& ctx, double cli
   LETHE_ENSURE(std::isfinite(l), "unlearning ascent diverged: loss is {} (lower unlearn.ascent_lr?)", l);
 }
 
-// Endless shuffled epochs over some pairs; one engine drives shuffles and augmentation.
-class BatchStream {
- public:
-  BatchStream(const train::BatchMaker& maker, std::vector<int64_t> pairs, int64_t batch_size,
-              std::mt19937_64 rng)
-      : maker_(maker), pairs_(std::move(pairs)), batch_size_(batch_size), rng_(rng) {
-    LETHE_ASSERT(pairs_.size() >= 2);
-  }
-  train::Batch next() {
-    if (at_ == epoch_.size()) epoch_ = train::epoch_batches(pairs_, batch_size_, rng_), at_ = 0;
-    return maker_.make(epoch_[at_++], &rng_);
-  }
-
- private:
-  const train::BatchMaker& maker_;
-  std::vector<int64_t> pairs_;
-  int64_t batch_size_;
-  std::mt19937_64 rng_;
-  std::vector<std::vector<int64_t>> epoch_;
-  size_t at_ = 0;
-};
-
 int64_t count_units(const data::Dataset& ds, const std::vector<int64_t>& ids) {
   std::set<int64_t> u;
   for (int64_t p : ids) u.insert(ds.pairs[p].unit);
@@ -214,9 +192,9 @@ HolderRun ascend(const UnlearnInputs& in, const AscentOptions& opts, int64_t k,
   auto opt = train::make_optimizer(model, tcfg);
   train::BatchMaker maker(in.ds, in.tokens, in.cfg.train.augment_shift);
   const uint64_t seed = in.ctx.seed();
-  BatchStream forget_batches(maker, forget_k, tcfg.batch_size,
+  train::BatchStream forget_batches(maker, forget_k, tcfg.batch_size,
                              make_engine(seed, kForgetBatchTag, k, Stream::kUnlearn));
-  std::optional<BatchStream> retain_batches;
+  std::optional<train::BatchStream> retain_batches;
   if (uses_retain(objective)) {
     // The holder's own retained pairs; a holder that keeps none (a removed client) falls back
     // to D_r, as the centralised formulations of these baselines assume.

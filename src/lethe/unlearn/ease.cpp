@@ -11,7 +11,7 @@
 #include "lethe/core/log.h"
 #include "lethe/core/rng.h"
 #include "lethe/experiment/clip_client.h"
-#include "lethe/train/batches.h"
+#include "lethe/train/batch_stream.h"
 #include "lethe/unlearn/ascent.h"
 #include "lethe/unlearn/contribution.h"
 #include "lethe/unlearn/federation_runner.h"
@@ -90,25 +90,21 @@ TensorMap gradient_factors(const UnlearnInputs& in, const std::vector<int64_t>& 
   for (const auto& p : model->named_parameters())
     if (in.original.count(p.key()) && p.value().dim() == 2) params[p.key()] = p.value();
   train::BatchMaker maker(in.ds, in.tokens, in.cfg.train.augment_shift);
-  auto rng = make_engine(in.ctx.seed(), tag, -1, Stream::kUnlearn);
+  train::BatchStream stream(maker, pairs, in.cfg.train.batch_size,
+                            make_engine(in.ctx.seed(), tag, -1, Stream::kUnlearn));
   std::map<std::string, std::vector<torch::Tensor>> cols;
-  int64_t made = 0;
-  while (made < batches) {
-    const auto epoch = train::epoch_batches(pairs, in.cfg.train.batch_size, rng);
-    LETHE_ASSERT(!epoch.empty());
-    for (size_t i = 0; i < epoch.size() && made < batches; ++i, ++made) {
-      model->zero_grad();
-      torch::Tensor loss;
-      {
-        AutocastGuard ac(in.ctx);
-        loss = embed(model, maker.make(epoch[i], &rng), in.ctx).clip_loss();
-      }
-      loss.backward();
-      for (const auto& [name, p] : params)
-        if (p.grad().defined()) cols[name].push_back(p.grad().detach().to(torch::kFloat).clone());
+  for (int64_t b = 0; b < batches; ++b) {
+    model->zero_grad();
+    torch::Tensor loss;
+    {
+      AutocastGuard ac(in.ctx);
+      loss = embed(model, stream.next(), in.ctx).clip_loss();
     }
+    loss.backward();
+    for (const auto& [name, p] : params)
+      if (p.grad().defined()) cols[name].push_back(p.grad().detach().to(torch::kFloat).clone());
   }
-  steps += made;
+  steps += batches;
   TensorMap out;
   for (auto& [name, c] : cols) out[name] = torch::cat(c, 1);
   return out;

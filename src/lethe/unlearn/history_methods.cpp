@@ -9,6 +9,7 @@
 #include "lethe/core/rng.h"
 #include "lethe/experiment/clip_client.h"
 #include "lethe/strategies/registry.h"
+#include "lethe/train/batch_stream.h"
 #include "lethe/train/checkpoint.h"
 #include "lethe/train/loop.h"
 #include "lethe/unlearn/contribution.h"
@@ -263,14 +264,12 @@ Ascent ascend_in_ball(const UnlearnInputs& in, const TensorMap& w_ref, double de
       if (p.grad().defined()) p.mutable_grad().neg_();
   };
   train::BatchMaker maker(in.ds, in.tokens, in.cfg.train.augment_shift);
-  auto rng = make_engine(in.ctx.seed(), kPgaBatchTag, client, Stream::kUnlearn);
-  std::vector<std::vector<int64_t>> epoch;
-  size_t at = 0;
+  train::BatchStream batches(maker, pairs, tcfg.batch_size,
+                             make_engine(in.ctx.seed(), kPgaBatchTag, client, Stream::kUnlearn));
   json losses = json::array();
   model->train();
   for (int64_t s = 0; s < u.pga_steps; ++s) {
-    if (at == epoch.size()) epoch = train::epoch_batches(pairs, tcfg.batch_size, rng), at = 0;
-    losses.push_back(train::train_step(model, *opt, maker.make(epoch[at++], &rng), tcfg, in.ctx, hooks));
+    losses.push_back(train::train_step(model, *opt, batches.next(), tcfg, in.ctx, hooks));
     project_to_ball_(params, w_ref, delta);
   }
   Ascent a{experiment::trainable_parameters(model), {}};

@@ -4,7 +4,7 @@
 
 #include "lethe/core/rng.h"
 #include "lethe/eval/embed.h"
-#include "lethe/train/batches.h"
+#include "lethe/train/batch_stream.h"
 #include "lethe/train/loop.h"
 
 namespace lethe::unlearn {
@@ -24,14 +24,10 @@ nlohmann::json relearn_attack(const UnlearnInputs& in, const AuditSets& sets, co
   auto opt = train::make_optimizer(model, tcfg);
   train::BatchMaker maker(in.ds, in.tokens, tcfg.augment_shift);
   // The same batches for every model under test: the attack is part of the measurement.
-  auto rng = make_engine(in.ctx.seed(), kRelearnBatchTag, -1, Stream::kUnlearn);
-  std::vector<std::vector<int64_t>> epoch;
-  size_t at = 0;
+  train::BatchStream batches(maker, sets.relearn_train, tcfg.batch_size,
+                             make_engine(in.ctx.seed(), kRelearnBatchTag, -1, Stream::kUnlearn));
   model->train();
-  for (int64_t s = 0; s < u.relearn_steps; ++s) {
-    if (at == epoch.size()) epoch = train::epoch_batches(sets.relearn_train, tcfg.batch_size, rng), at = 0;
-    train::train_step(model, *opt, maker.make(epoch[at++], &rng), tcfg, in.ctx);
-  }
+  for (int64_t s = 0; s < u.relearn_steps; ++s) train::train_step(model, *opt, batches.next(), tcfg, in.ctx);
   const double after = eval::evaluate_pairs(model, in.ds, in.tokens, sets.relearn_gallery, in.ctx).r1;
   return {{"train_pairs", sets.relearn_train.size()}, {"gallery_pairs", sets.relearn_gallery.size()},
           {"steps", u.relearn_steps},                 {"lr", tcfg.lr},
