@@ -19,18 +19,18 @@ Reference retrain_reference(const UnlearnInputs& in, const std::string& cache_di
   const std::string run_config = sha256_file(in.run_dir + "/config.toml");
   Reference ref;
   nlohmann::json meta;
+  bool reuse = false;
   if (file_exists(weights) && file_exists(info)) {
     meta = nlohmann::json::parse(read_file(info), nullptr, false);
     LETHE_CHECK(!meta.is_discarded() && meta.value("manifest_sha256", "") == in.forget.sha256,
                 "retrain cache '{}' is corrupt or belongs to another request; delete the folder",
                 info);
-    if (meta.value("run_config_sha256", "") != run_config) {
+    reuse = meta.value("run_config_sha256", "") == run_config;
+    if (!reuse)
       log::info("retrain reference: {} was computed for another config of this run; recomputing",
                 cache_dir);
-      meta = nullptr;
-    }
   }
-  if (meta.is_object()) {
+  if (reuse) {
     ref.weights = read_safetensors(weights).tensors;
     ref.wall_s = meta.at("wall_s");
     ref.cost.rounds = meta.value("rounds", int64_t{0});
