@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "lethe/core/error.h"
 
 using lethe::eval::query_ranks;
@@ -69,6 +71,29 @@ TEST(Retrieval, ChunkingDoesNotChangeRanks) {
   for (int64_t i = 0; i < 37; ++i) pos.emplace_back(i, i % 23);
   auto a = query_ranks(q, c, pos, 4), b = query_ranks(q, c, pos, 1000);
   EXPECT_TRUE(torch::equal(a, b));
+}
+
+TEST(Retrieval, MatchesABruteForceCountWithManyAndRepeatedPositives) {
+  // Queries with 1–4 positives (one listed twice), against a direct count per query.
+  torch::manual_seed(1);
+  auto q = torch::randn({29, 6}), c = torch::randn({41, 6});
+  std::vector<std::pair<int64_t, int64_t>> pos;
+  for (int64_t i = 0; i < 29; ++i)
+    for (int64_t k = 0; k <= i % 4; ++k) pos.emplace_back(i, (i * 7 + k * 13) % 41);
+  pos.emplace_back(3, pos[3].second);
+  auto sims = torch::nn::functional::normalize(q, torch::nn::functional::NormalizeFuncOptions().dim(1))
+                  .mm(torch::nn::functional::normalize(c, torch::nn::functional::NormalizeFuncOptions().dim(1)).t());
+  auto ranks = query_ranks(q, c, pos, 5);
+  for (int64_t i = 0; i < 29; ++i) {
+    std::set<int64_t> mine;
+    for (const auto& [a, b] : pos)
+      if (a == i) mine.insert(b);
+    float best = -2;
+    for (auto b : mine) best = std::max(best, sims[i][b].item<float>());
+    int64_t expect = 0;
+    for (int64_t j = 0; j < 41; ++j) expect += !mine.count(j) && sims[i][j].item<float>() >= best;
+    EXPECT_EQ(ranks[i].item<int64_t>(), expect) << "query " << i;
+  }
 }
 
 TEST(Retrieval, Errors) {
