@@ -146,13 +146,13 @@ TEST(Cli, TrainAndEvalOnShapes) {
 namespace {
 
 // A federated run on a few shapes; `extra` appends to the [fl] section.
-void write_federated_config(const fs::path& p, int rounds) {
+void write_federated_config(const fs::path& p, int rounds, const std::string& extra = "") {
   write(p, "[run]\nname = \"f\"\nmode = \"federated\"\nthreads = 1\n[data]\nname = \"shapes\"\n"
            "image_size = 16\nshapes_train = 240\nshapes_test = 32\n[model]\npreset = \"tiny\"\n"
            "[train]\nbatch_size = 16\nnum_merges = 50\n[eval]\ntrain_units = 32\n"
            "[fl]\nclients = 4\npartition = \"iid\"\nmin_units_per_client = 4\nrounds = " +
                std::to_string(rounds) + "\nlocal_epochs = 2\nhistory_every = 1\n"
-               "sketch_max_rank = 4\ncheckpoint_every = 1\n");
+               "sketch_max_rank = 4\ncheckpoint_every = 1\n" + extra);
 }
 
 std::string file_bytes(const fs::path& p) {
@@ -164,7 +164,8 @@ std::string file_bytes(const fs::path& p) {
 
 TEST(Cli, FederatedRunKilledMidRoundResumesToTheSameWeights) {
   auto d = tmp_dir("resume");
-  write_federated_config(d / "c.toml", 6);
+  // Clients keep their AdamW moments: the checkpoint carries them too.
+  write_federated_config(d / "c.toml", 6, "client_optimizer = \"keep\"\n");
   auto whole = run("train --config " + (d / "c.toml").string() + " --out " + (d / "whole").string(), d);
   ASSERT_EQ(whole.code, 0) << whole.err;
 

@@ -112,6 +112,36 @@ TEST(Federation, ResumeAfterACrashInsideARoundIsBitIdentical) {
   EXPECT_EQ(second.fed.history().full_rounds(), (std::vector<int64_t>{1, 2, 3, 4, 5, 6}));
 }
 
+TEST(Federation, ClientStateTravelsWithTheCheckpoint) {
+  // Clients that keep state between rounds (momentum here, AdamW moments for CLIP clients):
+  // a crash inside round 5 resumes from round 4's checkpoint, clients' state included.
+  const auto dir = fl_temp_dir();
+  auto cfg = base_config();
+  cfg.checkpoint_every = 2;
+  const ToyOptions toy{.momentum = 0.9};
+  FedRun whole(cfg, dir + "/whole", 5, toy);
+  whole.fed.start(whole.client.initial());
+  whole.fed.run();
+  EXPECT_FALSE(whole.client.state().empty());
+  EXPECT_FALSE(identical(whole.fed.global(), train(cfg, dir + "/stateless")));  // state matters
+  {
+    FedRun first(cfg, dir + "/split", 5, toy);
+    first.client.before_fit = [](int64_t, int64_t round) {
+      if (round == 5) throw std::runtime_error("power cut");
+    };
+    first.fed.start(first.client.initial());
+    EXPECT_THROW(first.fed.run(), std::runtime_error);
+  }
+  FedRun second(cfg, dir + "/split", 5, toy);
+  second.fed.resume();
+  EXPECT_EQ(second.fed.round(), 4);
+  EXPECT_FALSE(second.client.state().empty());
+  EXPECT_EQ(second.fed.extra_state("client_state"), nullptr);  // handed to the clients
+  second.fed.run();
+  EXPECT_TRUE(identical(second.fed.global(), whole.fed.global()));
+  EXPECT_THROW(second.fed.set_extra_state("client_state", {}), InputError);  // reserved
+}
+
 TEST(Federation, CorruptCheckpointIsNamedAndThePreviousOneResumes) {
   const auto dir = fl_temp_dir();
   auto cfg = base_config();

@@ -1,10 +1,13 @@
 #pragma once
 // Test doubles for the federation: a deterministic linear-regression client (one nn::Linear
 // replica serves every virtual client; each client's data is regenerated from (data_seed,
-// client) at every turn, so nothing per client is kept) and a plain-averaging strategy.
+// client) at every turn, so nothing per client is kept unless `momentum` asks each client to keep
+// its SGD momentum buffer between rounds) and a plain-averaging strategy.
 #include <torch/torch.h>
 
 #include <functional>
+#include <map>
+#include <string>
 
 #include "lethe/core/rng.h"
 #include "lethe/core/tensor_map.h"
@@ -19,6 +22,7 @@ struct ToyOptions {
   int64_t batch = 4;
   double lr = 0.05;
   uint64_t data_seed = 7;
+  double momentum = 0.0;  // > 0: SGD momentum whose buffer each client keeps between its rounds
 };
 
 class ToyClient final : public Client {
@@ -59,7 +63,14 @@ class ToyClient final : public Client {
           grads.emplace(name, p.grad());
         }
         for (const auto& f : ins.gradient_filters) f(client, grads);
-        for (auto& [name, p] : params) p.sub_(p.grad(), opts_.lr);
+        for (auto& [name, p] : params) {
+          torch::Tensor step = p.grad();
+          if (opts_.momentum > 0) {
+            auto [it, fresh] = buffers_[client].try_emplace(name, torch::zeros_like(p));
+            step = it->second.mul_(opts_.momentum).add_(p.grad());
+          }
+          p.sub_(step, opts_.lr);
+        }
         loss_sum += loss.item<double>();
         ++res.steps;
       }
@@ -81,6 +92,20 @@ class ToyClient final : public Client {
     return r;
   }
 
+  StateBlob state() const override {
+    StateBlob blob;
+    for (const auto& [client, buffers] : buffers_)
+      for (const auto& [name, b] : buffers) blob.tensors[std::to_string(client) + "/" + name] = b.clone();
+    return blob;
+  }
+  void load_state(const StateBlob& state, const std::string&) override {
+    buffers_.clear();
+    for (const auto& [key, t] : state.tensors) {
+      const auto slash = key.find('/');
+      buffers_[std::stoll(key.substr(0, slash))][key.substr(slash + 1)] = t.clone();
+    }
+  }
+
   // Called before every fit: tests throw from it to simulate a crash.
   std::function<void(int64_t client, int64_t round)> before_fit;
 
@@ -97,6 +122,7 @@ class ToyClient final : public Client {
 
   ToyOptions opts_;
   torch::nn::Linear model_;
+  std::map<int64_t, TensorMap> buffers_;  // momentum buffers by client
 };
 
 // θ^{t+1} = θ^t + Δ̄ (FedAvg without the strategies module).

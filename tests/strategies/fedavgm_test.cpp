@@ -51,6 +51,21 @@ TEST(FedAvgM, TwoRoundsByHand) {
   EXPECT_FLOAT_EQ(at(a2, 1), 4.25);
 }
 
+TEST(FedAvgM, NesterovTwoRoundsByHand) {
+  auto cfg = momentum_config("fedavgm");
+  cfg.server_nesterov = true;
+  auto s = make_strategy(cfg);
+  // Round 1: v¹ = Δ̄ = (3.25, 2.5); θ¹ = (1, 2) + 0.5·(Δ̄ + 0.9·v¹) = (4.0875, 4.375).
+  const auto g1 = run_round(*s, 1, one({1, 2}), {{one({1, -2}), 1.0}, {one({4, 4}), 3.0}});
+  EXPECT_FLOAT_EQ(at(g1, 0), 4.0875);
+  EXPECT_FLOAT_EQ(at(g1, 1), 4.375);
+  // Round 2: Δ̄ = (0, 2); v² = (2.925, 4.25); θ² = θ¹ + 0.5·((0, 2) + 0.9·v²)
+  //        = (4.0875 + 1.31625, 4.375 + 2.9125).
+  const auto g2 = run_round(*s, 2, g1, {{one({2, 0}), 1.0}, {one({-2, 4}), 1.0}});
+  EXPECT_FLOAT_EQ(at(g2, 0), 5.40375);
+  EXPECT_FLOAT_EQ(at(g2, 1), 7.2875);
+}
+
 TEST(FedAvgM, FirstRoundEqualsFedAvg) {
   // v starts at zero, so round 1 is FedAvg with the same η whatever β is.
   const std::vector<std::pair<TensorMap, double>> r = {{one({1, -2}), 2.0}, {one({0.5, 4}), 5.0}};

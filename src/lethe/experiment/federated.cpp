@@ -25,7 +25,8 @@ nlohmann::json run_federation(models::Clip& model, const data::Dataset& ds,
                               const FederationOptions& opts) {
   strategies::register_builtin_strategies();
   auto strategy = strategies::strategies().get(cfg.fl.strategy).factory(cfg.fl);
-  ClipClient client(model, ds, tokens, clients.train, clients.val, cfg.train, ctx);
+  ClipClient client(model, ds, tokens, clients.train, clients.val, cfg.train, ctx,
+                    cfg.fl.client_optimizer == "keep");
   fl::SimulationTransport transport(client, cfg.fl, ctx.seed());
   fl::Federation fed(cfg.fl, *strategy, transport, clients.num_clients(), dir, ctx.seed(), &metrics);
   if (!opts.excluded_clients.empty()) fed.set_excluded_clients(opts.excluded_clients);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "lethe/core/tensor_map.h"
+#include "lethe/fl/state_blob.h"
 
 namespace lethe::fl {
 
@@ -49,6 +50,8 @@ struct FitRes {
   int64_t num_examples = 0;  // n_k: training examples this round's weight is based on
   double loss = 0.0;         // mean local training loss
   int64_t steps = 0;         // local optimiser steps (drives the simulated response time)
+  double train_s = 0.0;      // wall seconds of local optimisation; the rest of the fit (loading
+                             // θ^t, computing the update) is federation overhead
   nlohmann::json metrics = nlohmann::json::object();
 };
 
@@ -70,6 +73,13 @@ class Client {
   virtual FitRes fit(int64_t client, const FitIns& ins) = 0;
   // Evaluates ins.global on client `client`'s local validation split.
   virtual EvaluateRes evaluate(int64_t client, const EvaluateIns& ins) = 0;
+
+  // What the virtual clients carry from one of their rounds to the next (e.g. optimiser
+  // moments); empty for stateless clients. The simulation saves it with every server checkpoint
+  // so that a resumed run is exact; a deployed client keeps its own.
+  virtual StateBlob state() const { return {}; }
+  // Restores state() from a checkpoint; `source` names it in errors.
+  virtual void load_state(const StateBlob& /*state*/, const std::string& /*source*/) {}
 };
 
 }  // namespace lethe::fl

@@ -23,6 +23,9 @@ HistoryOptions history_options(const FlConfig& cfg) {
 
 // The server-state key of the Forget Lock (Federation::set_forget_lock).
 constexpr const char* kForgetLockKey = "forget_lock";
+// The server-state key of what the clients of this process keep between rounds
+// (Transport::client_state).
+constexpr const char* kClientStateKey = "client_state";
 
 // [fl] keys a resumed run may change: they do not alter the trajectory of the weights.
 const std::set<std::string> kResumable = {"rounds",           "evaluate_every",
@@ -34,7 +37,8 @@ json FederationTotals::to_json() const {
   return {{"rounds", rounds},         {"skipped_rounds", skipped_rounds},
           {"client_fits", client_fits}, {"steps", steps},
           {"bytes_down", bytes_down}, {"bytes_up", bytes_up},
-          {"wall_s", wall_s}};
+          {"wall_s", wall_s},         {"train_s", train_s},
+          {"checkpoint_s", checkpoint_s}};
 }
 
 FederationTotals FederationTotals::from_json(const json& j) {
@@ -46,6 +50,8 @@ FederationTotals FederationTotals::from_json(const json& j) {
   t.bytes_down = j.at("bytes_down").get<int64_t>();
   t.bytes_up = j.at("bytes_up").get<int64_t>();
   t.wall_s = j.at("wall_s").get<double>();
+  t.train_s = j.value("train_s", 0.0);  // absent before the overhead split was recorded
+  t.checkpoint_s = j.value("checkpoint_s", 0.0);
   return t;
 }
 
@@ -89,7 +95,7 @@ void Federation::set_module_deltas(ModuleDeltaFn fn) {
 }
 
 void Federation::set_extra_state(const std::string& key, StateBlob blob) {
-  LETHE_CHECK(key != kForgetLockKey, "'{}' is reserved for set_forget_lock", key);
+  LETHE_CHECK(key != kForgetLockKey && key != kClientStateKey, "'{}' is a reserved state key", key);
   extras_[key] = std::move(blob);
 }
 
@@ -171,6 +177,10 @@ void Federation::resume(std::optional<int64_t> round) {
     throw InputError(fmt::format("checkpoint '{}' has malformed counters: {}", source, e.what()));
   }
   checkpoints_.remove_after(*round);
+  if (auto it = s.extras.find(kClientStateKey); it != s.extras.end()) {
+    transport_.load_client_state(it->second, source);
+    s.extras.erase(it);
+  }
   for (auto& [key, blob] : s.extras) extras_[key] = std::move(blob);
   if (auto it = extras_.find(kForgetLockKey); it != extras_.end()) {
     lock_ = ForgetLock::from_state(it->second, source);
@@ -191,6 +201,8 @@ ServerState Federation::current_state() const {
   s.strategy_name = strategy_.name();
   s.strategy = strategy_.state();
   s.extras = extras_;
+  if (auto clients = transport_.client_state(); !clients.empty())
+    s.extras[kClientStateKey] = std::move(clients);
   s.history = history_.index();
   auto cfg = cfg_;
   s.config = config_json(cfg);
@@ -199,7 +211,9 @@ ServerState Federation::current_state() const {
 }
 
 void Federation::save_checkpoint() {
+  const Stopwatch clock;
   checkpoints_.save(current_state());
+  totals_.checkpoint_s += clock.seconds();
   const auto kept = checkpoints_.rounds();
   if (cfg_.keep_checkpoints > 0 && !kept.empty()) history_.release(kept.front());
 }
@@ -237,6 +251,7 @@ RoundSummary Federation::run_round() {
     sum.failed += r.outcome == Outcome::kFailed;
     sum.late += r.outcome == Outcome::kLate;
     sum.response_s = std::max(sum.response_s, r.response_s);
+    sum.train_s += r.train_s;
   }
   LETHE_ASSERT(aggregator->count() == sum.answered);
   sum.loss = sum.num_examples > 0 ? loss_sum / double(sum.num_examples) : 0.0;
@@ -265,6 +280,7 @@ RoundSummary Federation::run_round() {
   totals_.bytes_down += sum.bytes_down;
   totals_.bytes_up += sum.bytes_up;
   totals_.wall_s += sum.round_s;
+  totals_.train_s += sum.train_s;
 
   if (metrics_) {
     const auto usage = history_.usage();
@@ -280,6 +296,7 @@ RoundSummary Federation::run_round() {
                                  {"bytes_down", sum.bytes_down},
                                  {"bytes_up", sum.bytes_up},
                                  {"round_s", sum.round_s},
+                                 {"train_s", sum.train_s},
                                  {"response_s", sum.response_s},
                                  {"history_full_bytes", usage.full_bytes},
                                  {"history_sketch_bytes", usage.sketch_bytes}});

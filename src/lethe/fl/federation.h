@@ -40,6 +40,7 @@ struct RoundSummary {
   int64_t steps = 0;           // Σ local steps over the answers
   int64_t bytes_down = 0, bytes_up = 0;
   double round_s = 0.0;        // wall time
+  double train_s = 0.0;        // of which clients' local optimisation (the rest is overhead)
   double response_s = 0.0;     // slowest (simulated) answer
 };
 
@@ -48,7 +49,9 @@ struct FederationTotals {
   int64_t rounds = 0, skipped_rounds = 0;
   int64_t client_fits = 0, steps = 0;
   int64_t bytes_down = 0, bytes_up = 0;
-  double wall_s = 0.0;
+  double wall_s = 0.0;      // Σ round_s
+  double train_s = 0.0;     // Σ clients' local optimisation seconds within wall_s
+  double checkpoint_s = 0.0;  // writing server-state checkpoints (outside wall_s)
   nlohmann::json to_json() const;
   static FederationTotals from_json(const nlohmann::json& j);
 };

@@ -24,6 +24,10 @@ struct FlConfig {
   int64_t min_fit_clients = 1;               // fewer answers and the round is skipped
   int64_t local_epochs = 1;
   int64_t local_steps = 0;  // > 0: each client stops after this many steps (E epochs or K steps)
+  // Clients' optimiser between their rounds: reset (a fresh AdamW every round, as FedAvg is
+  // usually run) or keep (each client resumes its own AdamW moments: 2× the trainable weights
+  // per client, saved with the server checkpoint in simulation so that resume stays exact).
+  std::string client_optimizer = "reset";
   // Clients' learning rate over rounds: constant, or cosine from train.lr at round 1 down to
   // train.lr × lr_min_ratio at the last round (the federated form of central cosine decay).
   std::string lr_schedule = "constant";
@@ -43,6 +47,7 @@ struct FlConfig {
   double proximal_mu = 0.01;       // fedprox
   double server_lr = 1.0;          // η of fedavg / fedprox / fedavgm / trimmed_mean / median
   double server_momentum = 0.9;    // fedavgm
+  bool server_nesterov = false;    // fedavgm: Nesterov form of the server momentum (DiLoCo)
   double adaptive_lr = 0.01;       // η of fedadam / fedyogi / fedadagrad
   double beta1 = 0.9;
   double beta2 = 0.99;
@@ -78,6 +83,9 @@ struct FlConfig {
     v("min_fit_clients", min_fit_clients, "answers needed, else the round is skipped").min(1);
     v("local_epochs", local_epochs, "local epochs per round").in(1, 10000);
     v("local_steps", local_steps, "cap on local optimiser steps per round (0 = epochs only)").min(0);
+    v("client_optimizer", client_optimizer,
+      "clients' AdamW state between their rounds: reset | keep (2x the weights per client)")
+        .one_of({"reset", "keep"});
     v("evaluate_every", evaluate_every, "rounds between federated evaluations (0 = off)").min(0);
     v("fraction_evaluate", fraction_evaluate, "fraction of clients evaluated").in(0.0, 1.0);
     v("deadline_s", deadline_s, "simulated round deadline in seconds (0 = none)").min(0.0);
@@ -88,6 +96,7 @@ struct FlConfig {
     v("proximal_mu", proximal_mu, "fedprox: proximal weight μ").in(0.0, 1e3);
     v("server_lr", server_lr, "server step η (fedavg, fedprox, fedavgm, robust)").in(1e-6, 100.0);
     v("server_momentum", server_momentum, "fedavgm: server momentum β").in(0.0, 0.9999);
+    v("server_nesterov", server_nesterov, "fedavgm: Nesterov momentum θ += η(Δ + βv) (DiLoCo)");
     v("adaptive_lr", adaptive_lr, "fedadam/fedyogi/fedadagrad: server step η").in(1e-8, 10.0);
     v("beta1", beta1, "fedadam/fedyogi/fedadagrad: first-moment decay β1").in(0.0, 0.9999);
     v("beta2", beta2, "fedadam/fedyogi: second-moment decay β2").in(0.0, 0.99999);

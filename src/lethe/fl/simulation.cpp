@@ -31,6 +31,7 @@ std::vector<ClientReport> SimulationTransport::fit(int64_t round, const TensorMa
       continue;
     }
     FitRes res = client_.fit(ins.client, FitIns{global, round, seed_, ins.config, gradient_filters});
+    report.train_s = res.train_s;
     const double slowdown = fault == Fault::kStraggler ? cfg_.straggler_slowdown : 1.0;
     report.response_s = double(res.steps) * cfg_.sim_step_s * slowdown;
     if (cfg_.deadline_s > 0 && report.response_s > cfg_.deadline_s) {

@@ -20,6 +20,10 @@ class SimulationTransport final : public Transport {
                                 const FitResultFn& on_result) override;
   std::vector<std::pair<int64_t, EvaluateRes>> evaluate(
       int64_t round, const TensorMap& global, const std::vector<int64_t>& clients) override;
+  StateBlob client_state() const override { return client_.state(); }
+  void load_client_state(const StateBlob& state, const std::string& source) override {
+    client_.load_state(state, source);
+  }
 
  private:
   Client& client_;

@@ -16,16 +16,9 @@
 #include "lethe/fl/aggregator.h"
 #include "lethe/fl/client.h"
 #include "lethe/fl/fl_config.h"
+#include "lethe/fl/state_blob.h"
 
 namespace lethe::fl {
-
-// A piece of server state: tensors (e.g. optimiser moments, named like the parameters) plus
-// JSON (counters, settings). Checkpoints store both exactly.
-struct StateBlob {
-  TensorMap tensors;
-  nlohmann::json meta = nlohmann::json::object();
-  bool empty() const { return tensors.empty() && meta.empty(); }
-};
 
 class Strategy {
  public:

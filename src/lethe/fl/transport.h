@@ -16,6 +16,7 @@ struct ClientReport {
   int64_t client = 0;
   Outcome outcome = Outcome::kAnswered;
   double response_s = 0.0;  // (simulated) response time; 0 for failures
+  double train_s = 0.0;     // its local optimisation seconds (FitRes::train_s), late ones included
 };
 
 // Receives one answer; may consume res.update (move from it).
@@ -33,6 +34,10 @@ class Transport {
                                         const FitResultFn& on_result) = 0;
   virtual std::vector<std::pair<int64_t, EvaluateRes>> evaluate(
       int64_t round, const TensorMap& global, const std::vector<int64_t>& clients) = 0;
+  // The state of the clients this process holds (Client::state), saved with the server state:
+  // in simulation every virtual client's; remote clients keep their own (empty here).
+  virtual StateBlob client_state() const { return {}; }
+  virtual void load_client_state(const StateBlob& /*state*/, const std::string& /*source*/) {}
 };
 
 }  // namespace lethe::fl

@@ -8,7 +8,8 @@ TensorMap FedAvgM::aggregate_fit(int64_t, const TensorMap& global,
                                  const fl::UpdateAggregator& results) {
   if (velocity_.empty()) velocity_ = zeros_like(global);
   auto next = clone(global);
-  momentum_step(next, velocity_, results.result(), config().server_lr, config().server_momentum);
+  momentum_step(next, velocity_, results.result(), config().server_lr, config().server_momentum,
+                config().server_nesterov);
   return next;
 }
 

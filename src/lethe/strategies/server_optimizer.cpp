@@ -5,11 +5,13 @@ namespace lethe::strategies {
 void sgd_step(TensorMap& theta, const TensorMap& delta, double lr) { add_(theta, delta, lr); }
 
 void momentum_step(TensorMap& theta, TensorMap& velocity, const TensorMap& delta, double lr,
-                   double momentum) {
+                   double momentum, bool nesterov) {
   check_same_layout(velocity, delta, "server momentum");
   torch::NoGradGuard no_grad;
   for (auto& [name, v] : velocity) v.mul_(momentum).add_(delta.at(name));
-  add_(theta, velocity, lr);
+  if (!nesterov) return add_(theta, velocity, lr);
+  add_(theta, delta, lr);
+  add_(theta, velocity, lr * momentum);
 }
 
 void initial_moments(const TensorMap& like, double tau, TensorMap& m, TensorMap& v) {

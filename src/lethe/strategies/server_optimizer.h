@@ -8,8 +8,10 @@ namespace lethe::strategies {
 void sgd_step(TensorMap& theta, const TensorMap& delta, double lr);
 
 // FedAvgM (Hsu et al. 2019): v ← β·v + Δ̄; θ ← θ + η·v. `velocity` starts at zeros.
+// nesterov: θ ← θ + η·(Δ̄ + β·v) with the updated v (the outer step of DiLoCo, Douillard et al.
+// 2023, which pairs it with clients that keep their AdamW state).
 void momentum_step(TensorMap& theta, TensorMap& velocity, const TensorMap& delta, double lr,
-                   double momentum);
+                   double momentum, bool nesterov = false);
 
 enum class Adaptivity { kAdam, kYogi, kAdagrad };
 
