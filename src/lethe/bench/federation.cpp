@@ -1,8 +1,10 @@
 // Rounds/s and peak RSS of the simulated federation with 10, 100 and 1,000 clients per round
 // at the same total data volume (procedural shapes). Peak RSS is a per-process high-water mark,
 // so each point runs in its own child process (`lethe bench federation clients=N`) and the
-// parent collects their JSON.
-#include <sys/resource.h>
+// parent collects their JSON. Then the split of a real round's time (embedded
+// configs/emoji-fedavg.toml, a few rounds) into clients' local optimisation and everything else
+// the federation adds: loading θ^t, computing updates, history records and sketches, aggregation
+// and checkpoints.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include "lethe/core/config.h"
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
+#include "lethe/embedded_configs.h"
 #include "lethe/experiment/experiment.h"
 
 namespace lethe::bench {
@@ -26,6 +29,8 @@ struct FederationBenchOptions {
   int64_t pairs = 4000;  // training pairs shared by all clients, whatever their number
   int64_t rounds = 3;
   std::string preset = "small";
+  std::string overhead_config = "emoji-fedavg";  // embedded config of the split ("" = skip)
+  int64_t overhead_rounds = 2;
   template <class V>
   void visit(V& v) {
     v("clients", clients, "run one point in this process (0 = all points, one child each)").min(0);
@@ -33,14 +38,10 @@ struct FederationBenchOptions {
     v("pairs", pairs, "training pairs in total").min(20);
     v("rounds", rounds, "federated rounds per point").min(1);
     v("preset", preset, "model preset");
+    v("overhead_config", overhead_config, "embedded config whose round time is split (\"\" = skip)");
+    v("overhead_rounds", overhead_rounds, "rounds of the overhead split").min(1);
   }
 };
-
-double peak_rss_mib() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux reports KiB
-}
 
 // One point in this process: a federated shapes run where every client answers every round.
 nlohmann::json run_point(const FederationBenchOptions& o, const std::string& dir) {
@@ -91,6 +92,34 @@ keep_checkpoints = 1
           {"peak_rss_mib", peak_rss_mib()},
           {"peak_rss_before_training_mib", rss_before},
           {"totals", totals}};
+}
+
+// A few rounds of an embedded federated config: where the round time goes.
+nlohmann::json overhead_split(const FederationBenchOptions& o, const std::string& dir) {
+  const auto& configs = embedded_configs();
+  auto it = configs.find(o.overhead_config);
+  LETHE_CHECK(it != configs.end(), "bench federation: no embedded config '{}'", o.overhead_config);
+  auto cfg = experiment::parse_experiment(it->second, "embedded:" + o.overhead_config,
+                                          {fmt::format("fl.rounds={}", o.overhead_rounds),
+                                           "fl.evaluate_every=0"});
+  std::cout << fmt::format("federation: overhead split on {} ({} rounds)\n", o.overhead_config,
+                           o.overhead_rounds)
+            << std::flush;
+  std::filesystem::remove_all(dir);
+  auto summary = experiment::run_experiment(cfg, dir);
+  std::filesystem::remove_all(dir);
+  const auto& t = summary.at("training");
+  const double wall = t.at("wall_s").get<double>() + t.at("checkpoint_s").get<double>();
+  const double train = t.at("train_s").get<double>();
+  return {{"config", o.overhead_config},
+          {"rounds", o.overhead_rounds},
+          {"clients", cfg.fl.clients},
+          {"round_s", wall / double(o.overhead_rounds)},
+          {"local_training_s", train},
+          {"checkpoint_s", t.at("checkpoint_s")},
+          {"overhead_s", wall - train},
+          {"overhead_fraction", (wall - train) / wall},
+          {"totals", t}};
 }
 
 // `lethe bench federation clients=N --out dir` in a child process; its federation.json.
@@ -163,6 +192,15 @@ nlohmann::json federation_suite(const SuiteArgs& args) {
     }
   }
   out["results"] = rows;
+  if (o.clients == 0 && !o.overhead_config.empty()) {
+    auto split = overhead_split(o, args.out_dir + "/federation-overhead");
+    std::cout << fmt::format(
+        "federation overhead on {}: {:.1f} s per round, {:.1f} % outside local training "
+        "(checkpoints {:.2f} s in all)\n",
+        o.overhead_config, split.at("round_s").get<double>(),
+        100.0 * split.at("overhead_fraction").get<double>(), split.at("checkpoint_s").get<double>());
+    out["overhead"] = split;
+  }
   return out;
 }
 

@@ -34,6 +34,23 @@ nlohmann::json machine_info(const Context& ctx) {
           {"lethe", kVersion}};
 }
 
+namespace {
+double status_mib(const std::string& field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(field + ":", 0) == 0) return std::stod(line.substr(field.size() + 1)) / 1024.0;
+  return 0.0;
+}
+}  // namespace
+
+double rss_mib() { return status_mib("VmRSS"); }
+double peak_rss_mib() { return status_mib("VmHWM"); }
+void reset_peak_rss() {
+  std::ofstream out("/proc/self/clear_refs");
+  out << "5";
+}
+
 double time_median(const std::function<void()>& fn, int reps, int warmup) {
   for (int i = 0; i < warmup; ++i) fn();
   std::vector<double> t;

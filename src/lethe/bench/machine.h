@@ -14,6 +14,13 @@ nlohmann::json machine_info(const Context& ctx);
 // Best-of-`reps` GFLOP/s of an n×n×n matmul in `dtype` on the context's threads.
 double matmul_peak_gflops(torch::ScalarType dtype, int64_t n = 1024, int reps = 5);
 
+// Resident memory of this process from /proc/self/status: now (VmRSS) and its high-water mark
+// (VmHWM), in MiB. reset_peak_rss() restarts the high-water mark at the current RSS (Linux's
+// clear_refs), so that one phase's peak can be measured inside a longer process.
+double rss_mib();
+double peak_rss_mib();
+void reset_peak_rss();
+
 // Seconds per call of fn: median of `reps` timed calls after `warmup` untimed ones.
 double time_median(const std::function<void()>& fn, int reps, int warmup = 1);
 

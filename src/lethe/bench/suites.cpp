@@ -12,8 +12,15 @@ void register_builtin_suites() {
   if (r.contains("train_step")) return;
   r.add("train_step", "samples/s and GFLOP/s of a small-CLIP training step vs the matmul peak",
         train_step_suite);
-  r.add("federation", "rounds/s and peak RSS with 10, 100 and 1,000 clients per round (shapes)",
+  r.add("federation",
+        "rounds/s and peak RSS with 10, 100 and 1,000 clients per round (shapes); the split of an "
+        "emoji FedAvg round into local training and federation overhead",
         federation_suite);
+  r.add("eval", "retrieval R@1/5/10 both ways on a 20,000 x 20,000 gallery: time and peak memory",
+        eval_suite);
+  r.add("precision", "held-out R@1 of the same training run in bf16 and fp32, over seeds",
+        precision_suite);
+  r.add("data", "emoji training set ready from the image cache; batch assembly rate", data_suite);
   r.add("unlearning",
         "every unlearning method x request type (client, samples, concept) x seeds: R@1, gaps, "
         "AUC, MIA, cost vs retrain",

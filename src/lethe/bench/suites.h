@@ -23,5 +23,8 @@ void register_builtin_suites();
 nlohmann::json train_step_suite(const SuiteArgs& args);
 nlohmann::json federation_suite(const SuiteArgs& args);
 nlohmann::json unlearning_suite(const SuiteArgs& args);
+nlohmann::json eval_suite(const SuiteArgs& args);
+nlohmann::json data_suite(const SuiteArgs& args);
+nlohmann::json precision_suite(const SuiteArgs& args);
 
 }  // namespace lethe::bench

@@ -1,5 +1,6 @@
 // Throughput of one small-CLIP contrastive training step (forward + backward + AdamW) in fp32
-// and bf16, next to the matmul peak of each dtype measured in the same run.
+// and bf16, next to the matmul peak of each dtype measured in the same run, with the step split
+// into forward, backward and optimiser time.
 #include <iostream>
 
 #include "lethe/bench/machine.h"
@@ -58,6 +59,18 @@ nlohmann::json train_step_suite(const SuiteArgs& args) {
     model->train();
     double step_s = time_median([&] { train::train_step(model, *opt, batch, tc, ctx); },
                                 static_cast<int>(o.steps), 2);
+    const double forward_s = time_median(
+        [&] {
+          opt->zero_grad();
+          auto loss = train::batch_loss(model, batch, ctx);
+        },
+        static_cast<int>(o.steps), 1);
+    const double forward_backward_s = time_median(
+        [&] {
+          opt->zero_grad();
+          train::batch_loss(model, batch, ctx).backward();
+        },
+        static_cast<int>(o.steps), 1);
     const double flops = 3.0 * b * (models::clip_forward_flops_image(mc) +
                                     models::clip_forward_flops_text(mc, l));
     const double peak = matmul_peak_gflops(precision == "bf16" ? torch::kBFloat16 : torch::kFloat);
@@ -66,11 +79,18 @@ nlohmann::json train_step_suite(const SuiteArgs& args) {
                         {"samples_per_s", b / step_s},
                         {"gflops", flops / step_s / 1e9},
                         {"matmul_peak_gflops", peak},
-                        {"fraction_of_peak", flops / step_s / 1e9 / peak}};
+                        {"fraction_of_peak", flops / step_s / 1e9 / peak},
+                        {"forward_s", forward_s},
+                        {"backward_s", forward_backward_s - forward_s},
+                        {"optimizer_and_rest_s", step_s - forward_backward_s}};
     std::cout << fmt::format("train_step {}: {:.1f} samples/s, {:.1f} GFLOP/s = {:.1f}% of the "
                              "{:.0f} GFLOP/s matmul peak\n",
                              precision, b / step_s, flops / step_s / 1e9,
-                             100.0 * flops / step_s / 1e9 / peak, peak);
+                             100.0 * flops / step_s / 1e9 / peak, peak)
+              << fmt::format("  step {:.1f} ms = forward {:.1f} + backward {:.1f} + optimiser and "
+                             "the rest {:.1f}\n",
+                             1e3 * step_s, 1e3 * forward_s, 1e3 * (forward_backward_s - forward_s),
+                             1e3 * (step_s - forward_backward_s));
     rows.push_back(r);
   }
   out["config"] = {{"preset", o.preset}, {"batch", o.batch}, {"steps", o.steps},

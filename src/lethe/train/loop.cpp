@@ -30,19 +30,20 @@ void set_lr(torch::optim::Optimizer& opt, double lr) {
   for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
 }
 
+torch::Tensor batch_loss(models::Clip& model, const Batch& batch, const Context& ctx) {
+  AutocastGuard ac(ctx);
+  auto img = model->encode_image(batch.images.to(ctx.device()));
+  auto txt = model->encode_text(batch.tokens.to(ctx.device()));
+  namespace F = torch::nn::functional;
+  img = F::normalize(img.to(torch::kFloat), F::NormalizeFuncOptions().dim(1));
+  txt = F::normalize(txt.to(torch::kFloat), F::NormalizeFuncOptions().dim(1));
+  return clip_loss(img, txt, model->logit_scale_exp(), batch.groups.to(ctx.device()));
+}
+
 double train_step(models::Clip& model, torch::optim::Optimizer& opt, const Batch& batch,
                   const TrainConfig& cfg, const Context& ctx, const LoopHooks& hooks) {
   opt.zero_grad();
-  torch::Tensor loss;
-  {
-    AutocastGuard ac(ctx);
-    auto img = model->encode_image(batch.images.to(ctx.device()));
-    auto txt = model->encode_text(batch.tokens.to(ctx.device()));
-    namespace F = torch::nn::functional;
-    img = F::normalize(img.to(torch::kFloat), F::NormalizeFuncOptions().dim(1));
-    txt = F::normalize(txt.to(torch::kFloat), F::NormalizeFuncOptions().dim(1));
-    loss = clip_loss(img, txt, model->logit_scale_exp(), batch.groups.to(ctx.device()));
-  }
+  auto loss = batch_loss(model, batch, ctx);
   loss.backward();
   if (hooks.after_backward) hooks.after_backward();
   if (cfg.clip_grad > 0) {

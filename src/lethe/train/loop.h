@@ -20,6 +20,9 @@ namespace lethe::train {
 std::unique_ptr<torch::optim::AdamW> make_optimizer(models::Clip& model, const TrainConfig& cfg);
 void set_lr(torch::optim::Optimizer& opt, double lr);
 
+// The contrastive loss of one batch (forward of both towers under the context's autocast).
+torch::Tensor batch_loss(models::Clip& model, const Batch& batch, const Context& ctx);
+
 struct LoopHooks {
   // Called after backward and before clipping/stepping: gradient filters (FedProx's proximal
   // gradient, the Forget Lock's projection).
