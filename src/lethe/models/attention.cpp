@@ -28,11 +28,15 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Te
   const int64_t n = x.size(0), l = x.size(1), w = options.width(), h = options.heads(), d = w / h;
   LETHE_ASSERT(x.dim() == 3 && x.size(2) == w);
   const double s = in_proj_lora_A.defined() ? options.lora().scale() : 0.0;
-  // (N,L,3w) → (3,N,h,L,d) in one copy; q, k, v are then contiguous (N·h,L,d) views.
+  // (N,L,3w) → (3,N,h,L,d) in one copy; q, k, v are then contiguous (N·h,L,d) views. unbind,
+  // not three selects: its backward stacks the three gradients once, where each select's
+  // backward would allocate and fill a zero tensor the size of all three (6.5 % of a small-CLIP
+  // training step, docs/performance.md).
   auto qkv = lora_linear(x, in_proj_weight, in_proj_bias, in_proj_lora_A, in_proj_lora_B, s)
                  .view({n, l, 3, h, d})
                  .permute({2, 0, 3, 1, 4})
-                 .contiguous();
+                 .contiguous()
+                 .unbind(0);
   auto q = qkv[0].view({n * h, l, d});
   auto k = qkv[1].view({n * h, l, d});
   auto v = qkv[2].view({n * h, l, d});

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "lethe/core/error.h"
+#include "lethe/core/stopwatch.h"
 #include "lethe/train/loss.h"
 
 namespace lethe::train {
@@ -40,11 +41,20 @@ torch::Tensor batch_loss(models::Clip& model, const Batch& batch, const Context&
   return clip_loss(img, txt, model->logit_scale_exp(), batch.groups.to(ctx.device()));
 }
 
+void clear_grads(torch::optim::Optimizer& opt) {
+  for (auto& g : opt.param_groups())
+    for (auto& p : g.params()) p.mutable_grad().reset();
+}
+
 double train_step(models::Clip& model, torch::optim::Optimizer& opt, const Batch& batch,
-                  const TrainConfig& cfg, const Context& ctx, const LoopHooks& hooks) {
-  opt.zero_grad();
+                  const TrainConfig& cfg, const Context& ctx, const LoopHooks& hooks,
+                  StepTimes* times) {
+  const Stopwatch clock;
+  clear_grads(opt);
   auto loss = batch_loss(model, batch, ctx);
+  const double forward_end = clock.seconds();
   loss.backward();
+  const double backward_end = clock.seconds();
   if (hooks.after_backward) hooks.after_backward();
   if (cfg.clip_grad > 0) {
     std::vector<torch::Tensor> params;
@@ -55,6 +65,7 @@ double train_step(models::Clip& model, torch::optim::Optimizer& opt, const Batch
   opt.step();
   const double l = loss.item<double>();
   LETHE_ENSURE(std::isfinite(l), "training diverged: loss is {} (lower train.lr?)", l);
+  if (times) *times = {forward_end, backward_end - forward_end, clock.seconds() - backward_end};
   return l;
 }
 

@@ -20,6 +20,11 @@ namespace lethe::train {
 std::unique_ptr<torch::optim::AdamW> make_optimizer(models::Clip& model, const TrainConfig& cfg);
 void set_lr(torch::optim::Optimizer& opt, double lr);
 
+// Drops the gradients of the optimiser's parameters (PyTorch's zero_grad(set_to_none=True)):
+// the next backward writes fresh gradients instead of adding into zero-filled ones, which saves
+// a fill and an add per parameter and step. Every reader of .grad() checks defined().
+void clear_grads(torch::optim::Optimizer& opt);
+
 // The contrastive loss of one batch (forward of both towers under the context's autocast).
 torch::Tensor batch_loss(models::Clip& model, const Batch& batch, const Context& ctx);
 
@@ -45,7 +50,13 @@ LoopStats run_epochs(models::Clip& model, torch::optim::Optimizer& opt, const Ba
                      Progress* progress = nullptr, int64_t max_steps = 0);
 
 // One optimisation step on one batch; returns the loss.
+// Wall seconds of the phases of one train_step (benchmarks ask for them).
+struct StepTimes {
+  double forward_s = 0, backward_s = 0, update_s = 0;  // update: hooks, clipping, optimiser
+};
+
 double train_step(models::Clip& model, torch::optim::Optimizer& opt, const Batch& batch,
-                  const TrainConfig& cfg, const Context& ctx, const LoopHooks& hooks = {});
+                  const TrainConfig& cfg, const Context& ctx, const LoopHooks& hooks = {},
+                  StepTimes* times = nullptr);
 
 }  // namespace lethe::train
