@@ -1,10 +1,16 @@
 // Throughput of one small-CLIP contrastive training step (forward + backward + AdamW) in fp32
 // and bf16, next to the matmul peak of each dtype measured in the same run, with the step split
-// into forward, backward and optimiser time.
+// into forward, backward and optimiser time, and — side by side in the same run — the same step
+// written in PyTorch (bench/pytorch_train_step.py: same shapes, batch, optimiser, clipping,
+// precision and timing rule) on the same LibTorch.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "lethe/bench/machine.h"
 #include "lethe/bench/suites.h"
+#include "lethe/core/error.h"
 #include "lethe/core/fs.h"
 #include "lethe/models/flops.h"
 #include "lethe/train/checkpoint.h"
@@ -16,14 +22,51 @@ namespace {
 struct TrainStepOptions {
   std::string preset = "small";
   int64_t batch = 256, steps = 10, vocab = 2514, text_tokens = 12;
+  std::string precisions = "auto";  // auto: fp32, and bf16 where the CPU has it natively
+  bool pytorch = true;
+  int64_t threads = 0;  // 0 = all cores
+  std::string python = "/usr/bin/python3";
+  std::string pytorch_script = "bench/pytorch_train_step.py";
   template <class V> void visit(V& v) {
     v("preset", preset, "model preset");
     v("batch", batch, "batch size").min(2);
     v("steps", steps, "timed steps").min(1);
     v("vocab", vocab, "vocabulary size").min(16);
     v("text_tokens", text_tokens, "non-pad tokens per caption").min(3);
+    v("precisions", precisions, "auto (fp32, + bf16 where native) | fp32 | bf16 | both")
+        .one_of({"auto", "fp32", "bf16", "both"});
+    v("pytorch", pytorch, "time the PyTorch twin of the step in the same run");
+    v("threads", threads, "intra-op threads of both (0 = all cores)").min(0);
+    v("python", python, "Python interpreter with torch (Debian: python3-torch)");
+    v("pytorch_script", pytorch_script, "the PyTorch twin, relative to the working directory");
   }
 };
+
+// Runs the PyTorch twin and returns its JSON line.
+nlohmann::json run_pytorch(const TrainStepOptions& o, const std::string& precision, int threads) {
+  LETHE_CHECK(std::filesystem::exists(o.pytorch_script),
+              "bench train_step: '{}' not found (run from the repository root, or pytorch=false)",
+              o.pytorch_script);
+  const std::string cmd = fmt::format(
+      "{} {} --precision {} --batch {} --steps {} --warmup 2 --vocab {} --text-tokens {} "
+      "--threads {}",
+      o.python, o.pytorch_script, precision, o.batch, o.steps, o.vocab, o.text_tokens, threads);
+  std::string out;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  LETHE_CHECK(pipe != nullptr, "bench train_step: cannot run '{}'", cmd);
+  char buf[4096];
+  while (fgets(buf, sizeof buf, pipe)) out += buf;
+  const int status = pclose(pipe);
+  LETHE_CHECK(status == 0,
+              "bench train_step: '{}' failed (status {}); install Debian's python3-torch "
+              "(make bench-setup) or pass pytorch=false",
+              cmd, status);
+  try {
+    return nlohmann::json::parse(out);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("bench train_step: '{}' printed no JSON: {}", cmd, e.what()));
+  }
+}
 
 }  // namespace
 
@@ -37,9 +80,15 @@ nlohmann::json train_step_suite(const SuiteArgs& args) {
   nlohmann::json out;
   out["suite"] = "train_step";
   nlohmann::json rows = nlohmann::json::array();
-  for (std::string precision : {"fp32", "bf16"}) {
+  std::vector<std::string> precisions = {"fp32", "bf16"};
+  if (o.precisions == "fp32" || (o.precisions == "auto" && !cpu_has_native_bf16()))
+    precisions = {"fp32"};
+  else if (o.precisions == "bf16")
+    precisions = {"bf16"};
+  for (const auto& precision : precisions) {
     ContextConfig cc;
     cc.precision = precision;
+    cc.threads = static_cast<int>(o.threads);
     Context ctx(cc);
     if (!out.contains("machine")) out["machine"] = machine_info(ctx);
     models::ClipConfig mc;
@@ -57,43 +106,59 @@ nlohmann::json train_step_suite(const SuiteArgs& args) {
     batch.tokens.select(1, o.text_tokens - 1).fill_(o.vocab - 1);  // <end_of_text>
     batch.groups = torch::arange(b, torch::kLong);
     model->train();
-    double step_s = time_median([&] { train::train_step(model, *opt, batch, tc, ctx); },
-                                static_cast<int>(o.steps), 2);
-    const double forward_s = time_median(
+    std::vector<train::StepTimes> phases;
+    double step_s = time_median(
         [&] {
-          opt->zero_grad();
-          auto loss = train::batch_loss(model, batch, ctx);
+          phases.emplace_back();
+          train::train_step(model, *opt, batch, tc, ctx, {}, &phases.back());
         },
-        static_cast<int>(o.steps), 1);
-    const double forward_backward_s = time_median(
-        [&] {
-          opt->zero_grad();
-          train::batch_loss(model, batch, ctx).backward();
-        },
-        static_cast<int>(o.steps), 1);
+        static_cast<int>(o.steps), 2);
+    phases.erase(phases.begin(), phases.begin() + 2);  // the warm-up steps
+    auto phase_median = [&](double train::StepTimes::*field) {
+      std::vector<double> v;
+      for (const auto& p : phases) v.push_back(p.*field);
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    const double forward_s = phase_median(&train::StepTimes::forward_s);
+    const double backward_s = phase_median(&train::StepTimes::backward_s);
+    const double update_s = phase_median(&train::StepTimes::update_s);
     const double flops = 3.0 * b * (models::clip_forward_flops_image(mc) +
                                     models::clip_forward_flops_text(mc, l));
     const double peak = matmul_peak_gflops(precision == "bf16" ? torch::kBFloat16 : torch::kFloat);
+    int64_t parameters = 0;
+    for (const auto& p : model->parameters()) parameters += p.numel();
     nlohmann::json r = {{"precision", precision},
+                        {"parameters", parameters},
                         {"step_s", step_s},
                         {"samples_per_s", b / step_s},
                         {"gflops", flops / step_s / 1e9},
                         {"matmul_peak_gflops", peak},
                         {"fraction_of_peak", flops / step_s / 1e9 / peak},
                         {"forward_s", forward_s},
-                        {"backward_s", forward_backward_s - forward_s},
-                        {"optimizer_and_rest_s", step_s - forward_backward_s}};
+                        {"backward_s", backward_s},
+                        {"update_s", update_s}};
     std::cout << fmt::format("train_step {}: {:.1f} samples/s, {:.1f} GFLOP/s = {:.1f}% of the "
                              "{:.0f} GFLOP/s matmul peak\n",
                              precision, b / step_s, flops / step_s / 1e9,
                              100.0 * flops / step_s / 1e9 / peak, peak)
-              << fmt::format("  step {:.1f} ms = forward {:.1f} + backward {:.1f} + optimiser and "
-                             "the rest {:.1f}\n",
-                             1e3 * step_s, 1e3 * forward_s, 1e3 * (forward_backward_s - forward_s),
-                             1e3 * (step_s - forward_backward_s));
+              << fmt::format("  step {:.1f} ms; medians of its phases: forward {:.1f}, backward "
+                             "{:.1f}, clipping + AdamW {:.1f}\n",
+                             1e3 * step_s, 1e3 * forward_s, 1e3 * backward_s, 1e3 * update_s);
+    if (o.pytorch) {
+      const auto py = run_pytorch(o, precision, ctx.threads());
+      const double py_s = py.at("step_s").get<double>();
+      r["pytorch"] = py;
+      r["speedup_vs_pytorch"] = py_s / step_s;
+      std::cout << fmt::format("  PyTorch {} (same LibTorch, same step): {:.1f} samples/s; Lethe "
+                               "is {:.2f}x\n",
+                               py.value("torch", "?"), b / py_s, py_s / step_s);
+    }
     rows.push_back(r);
   }
   out["config"] = {{"preset", o.preset}, {"batch", o.batch}, {"steps", o.steps},
+                   {"pytorch", o.pytorch}, {"pytorch_script", o.pytorch_script},
+                   {"threads", o.threads},
                    {"vocab", o.vocab}, {"text_tokens", o.text_tokens},
                    {"flops_rule", "3 x forward matmul FLOPs (forward + backward)"}};
   out["results"] = rows;
