@@ -19,11 +19,13 @@ struct PrecisionBenchOptions {
   // The 16 px emoji proxy of docs/benchmarks.md (2–4 min per run instead of 9–18).
   bool proxy = true;
   int64_t threads = 0;  // 0 = all cores
+  bool force = false;   // run even where bf16 is only emulated (hours on such a CPU)
   template <class V> void visit(V& v) {
     v("config", config, "embedded config trained in both precisions");
     v("seeds", seeds, "seeds per precision").min(1);
     v("proxy", proxy, "16 px, no skin tones, 16-token captions (the fast proxy)");
     v("threads", threads, "threads of each training run (0 = all cores)").min(0);
+    v("force", force, "run even where bf16 is only emulated (several times slower than fp32)");
   }
 };
 
@@ -49,11 +51,14 @@ nlohmann::json precision_suite(const SuiteArgs& args) {
   const auto& configs = embedded_configs();
   auto it = configs.find(o.config);
   LETHE_CHECK(it != configs.end(), "bench precision: no embedded config '{}'", o.config);
-  if (!cpu_has_native_bf16())
-    std::cout << "precision: this CPU has no native bf16 (Lethe's `auto` picks fp32 here); bf16 "
-                 "runs emulate it, with the same rounding but far slower\n";
-
   Context ctx{ContextConfig{}};
+  if (!cpu_has_native_bf16() && !o.force) {
+    const std::string why =
+        "this CPU has no native bf16 (Lethe's `auto` precision trains in fp32 here) and emulated "
+        "bf16 is several times slower than fp32; force=true runs it anyway";
+    std::cout << "precision: skipped: " << why << "\n";
+    return {{"suite", "precision"}, {"machine", machine_info(ctx)}, {"skipped", why}};
+  }
   nlohmann::json rows = nlohmann::json::array();
   std::map<std::string, std::vector<double>> r1, wall;
   for (int64_t seed = 0; seed < o.seeds; ++seed) {
