@@ -5,12 +5,9 @@
 
 #include "lethe/bench/machine.h"
 #include "lethe/bench/suites.h"
-#include "lethe/core/config.h"
 #include "lethe/core/rng.h"
 #include "lethe/core/stopwatch.h"
 #include "lethe/data/cache.h"
-#include "lethe/embedded_configs.h"
-#include "lethe/experiment/experiment.h"
 #include "lethe/train/batches.h"
 
 namespace lethe::bench {
@@ -30,15 +27,8 @@ struct DataBenchOptions {
 }  // namespace
 
 nlohmann::json data_suite(const SuiteArgs& args) {
-  auto doc = config::Document::from_string("", "bench data");
-  doc.apply_overrides(args.overrides);
-  DataBenchOptions o;
-  doc.read(o);
-  doc.finish();
-  const auto& configs = embedded_configs();
-  auto it = configs.find(o.config);
-  LETHE_CHECK(it != configs.end(), "bench data: no embedded config '{}'", o.config);
-  const auto cfg = experiment::parse_experiment(it->second, "embedded:" + o.config);
+  const auto o = read_suite_options<DataBenchOptions>(args, "data");
+  const auto cfg = embedded_experiment(o.config, "data");
   Context ctx{ContextConfig{}};
 
   // First load: decodes the PNGs unless an earlier run left the cache file.

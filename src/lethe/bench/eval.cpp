@@ -5,7 +5,6 @@
 
 #include "lethe/bench/machine.h"
 #include "lethe/bench/suites.h"
-#include "lethe/core/config.h"
 #include "lethe/eval/retrieval.h"
 
 namespace lethe::bench {
@@ -26,11 +25,7 @@ struct EvalBenchOptions {
 }  // namespace
 
 nlohmann::json eval_suite(const SuiteArgs& args) {
-  auto doc = config::Document::from_string("", "bench eval");
-  doc.apply_overrides(args.overrides);
-  EvalBenchOptions o;
-  doc.read(o);
-  doc.finish();
+  const auto o = read_suite_options<EvalBenchOptions>(args, "eval");
 
   Context ctx{ContextConfig{}};
   auto gen = torch::make_generator<at::CPUGeneratorImpl>(0);

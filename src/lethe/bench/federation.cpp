@@ -17,7 +17,6 @@
 #include "lethe/core/config.h"
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
-#include "lethe/embedded_configs.h"
 #include "lethe/experiment/experiment.h"
 
 namespace lethe::bench {
@@ -96,12 +95,9 @@ keep_checkpoints = 1
 
 // A few rounds of an embedded federated config: where the round time goes.
 nlohmann::json overhead_split(const FederationBenchOptions& o, const std::string& dir) {
-  const auto& configs = embedded_configs();
-  auto it = configs.find(o.overhead_config);
-  LETHE_CHECK(it != configs.end(), "bench federation: no embedded config '{}'", o.overhead_config);
-  auto cfg = experiment::parse_experiment(it->second, "embedded:" + o.overhead_config,
-                                          {fmt::format("fl.rounds={}", o.overhead_rounds),
-                                           "fl.evaluate_every=0"});
+  auto cfg = embedded_experiment(o.overhead_config, "federation",
+                                 {fmt::format("fl.rounds={}", o.overhead_rounds),
+                                  "fl.evaluate_every=0"});
   std::cout << fmt::format("federation: overhead split on {} ({} rounds)\n", o.overhead_config,
                            o.overhead_rounds)
             << std::flush;
@@ -158,11 +154,7 @@ nlohmann::json run_child(int64_t clients, const FederationBenchOptions& o, const
 }  // namespace
 
 nlohmann::json federation_suite(const SuiteArgs& args) {
-  auto doc = config::Document::from_string("", "bench federation");
-  doc.apply_overrides(args.overrides);
-  FederationBenchOptions o;
-  doc.read(o);
-  doc.finish();
+  const auto o = read_suite_options<FederationBenchOptions>(args, "federation");
   LETHE_CHECK(!o.points.empty(), "bench federation: points is empty");
 
   Context ctx{ContextConfig{}};

@@ -6,9 +6,6 @@
 
 #include "lethe/bench/machine.h"
 #include "lethe/bench/suites.h"
-#include "lethe/core/config.h"
-#include "lethe/embedded_configs.h"
-#include "lethe/experiment/experiment.h"
 
 namespace lethe::bench {
 namespace {
@@ -43,14 +40,7 @@ Spread spread(const std::vector<double>& v) {
 }  // namespace
 
 nlohmann::json precision_suite(const SuiteArgs& args) {
-  auto doc = config::Document::from_string("", "bench precision");
-  doc.apply_overrides(args.overrides);
-  PrecisionBenchOptions o;
-  doc.read(o);
-  doc.finish();
-  const auto& configs = embedded_configs();
-  auto it = configs.find(o.config);
-  LETHE_CHECK(it != configs.end(), "bench precision: no embedded config '{}'", o.config);
+  const auto o = read_suite_options<PrecisionBenchOptions>(args, "precision");
   Context ctx{ContextConfig{}};
   if (!cpu_has_native_bf16() && !o.force) {
     const std::string why =
@@ -70,7 +60,7 @@ nlohmann::json precision_suite(const SuiteArgs& args) {
         overrides.insert(overrides.end(), {"data.image_size=16", "data.skin_tones=false",
                                            "model.context_length=16", "train.augment_shift=1",
                                            "train.num_merges=1000"});
-      auto cfg = experiment::parse_experiment(it->second, "embedded:" + o.config, overrides);
+      const auto cfg = embedded_experiment(o.config, "precision", overrides);
       const auto dir = fmt::format("{}/precision-{}-{}", args.out_dir, precision, seed);
       std::filesystem::remove_all(dir);
       std::cout << fmt::format("precision: {} seed {}\n", precision, seed) << std::flush;

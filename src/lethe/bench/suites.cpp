@@ -1,6 +1,17 @@
 #include "lethe/bench/suites.h"
 
+#include "lethe/core/error.h"
+#include "lethe/embedded_configs.h"
+
 namespace lethe::bench {
+
+experiment::ExperimentConfig embedded_experiment(const std::string& name, const std::string& suite,
+                                                 const std::vector<std::string>& overrides) {
+  const auto& configs = embedded_configs();
+  auto it = configs.find(name);
+  LETHE_CHECK(it != configs.end(), "bench {}: no embedded config '{}'", suite, name);
+  return experiment::parse_experiment(it->second, "embedded:" + name, overrides);
+}
 
 Registry<Suite>& suites() {
   static Registry<Suite> r("benchmark suite");

@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "lethe/core/config.h"
 #include "lethe/core/registry.h"
+#include "lethe/experiment/experiment.h"
 
 namespace lethe::bench {
 
@@ -17,6 +19,23 @@ struct SuiteArgs {
 };
 
 using Suite = std::function<nlohmann::json(const SuiteArgs&)>;
+
+// A suite's options from its key=value arguments: the fields O::visit lists, any other key an
+// InputError naming it.
+template <class O>
+O read_suite_options(const SuiteArgs& args, const std::string& suite) {
+  auto doc = config::Document::from_string("", "bench " + suite);
+  doc.apply_overrides(args.overrides);
+  O o;
+  doc.read(o);
+  doc.finish();
+  return o;
+}
+
+// The embedded configs/NAME.toml with `overrides`; an InputError naming the suite if there is
+// no such config.
+experiment::ExperimentConfig embedded_experiment(const std::string& name, const std::string& suite,
+                                                 const std::vector<std::string>& overrides = {});
 Registry<Suite>& suites();  // filled by register_builtin_suites()
 void register_builtin_suites();
 

@@ -71,11 +71,7 @@ nlohmann::json run_pytorch(const TrainStepOptions& o, const std::string& precisi
 }  // namespace
 
 nlohmann::json train_step_suite(const SuiteArgs& args) {
-  auto doc = config::Document::from_string("", "bench train_step");
-  doc.apply_overrides(args.overrides);
-  TrainStepOptions o;
-  doc.read(o);
-  doc.finish();
+  const auto o = read_suite_options<TrainStepOptions>(args, "train_step");
 
   nlohmann::json out;
   out["suite"] = "train_step";
