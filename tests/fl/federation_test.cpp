@@ -384,6 +384,50 @@ TEST(Federation, ForgetLockHoldsInEveryLaterRoundAndSurvivesResume) {
   EXPECT_TRUE(identical(resumed, whole));
 }
 
+TEST(Federation, UnlearningAppliedBetweenRoundsHoldsInEveryLaterRoundAndSurvivesResume) {
+  const auto dir = fl_temp_dir();
+  auto cfg = base_config();
+  cfg.failure_rate = 0.0;
+  cfg.fraction_fit = 1.0;
+  cfg.keep_checkpoints = 0;
+  ForgetLock lock;
+  lock.bases["weight"] = torch::tensor({1.0f, 0.0f, 0.0f}).reshape({3, 1});  // the first output row
+  std::vector<std::pair<int64_t, int64_t>> fits;  // (round, client)
+  auto run = [&](FedRun& r) {
+    r.client.before_fit = [&fits](int64_t c, int64_t round) { fits.emplace_back(round, c); };
+  };
+  TensorMap unlearned, at4;
+  {
+    FedRun r(cfg, dir + "/run");
+    run(r);
+    r.fed.start(r.client.initial());
+    r.fed.run(2);
+    unlearned = scale(r.fed.global(), 0.5);
+    expect_input_error([&] { r.fed.apply_unlearning(unlearned, lock, {8}); }, {"client 8"});
+    expect_input_error([&] { r.fed.apply_unlearning({{"weight", torch::zeros({1})}}, lock, {3}); },
+                       {"unlearned weights"});
+    r.fed.apply_unlearning(unlearned, lock, {3});
+    EXPECT_TRUE(identical(r.fed.global(), unlearned));
+    r.fed.run(4);
+    at4 = r.fed.global();
+  }
+  // Client 3 trained in rounds 1-2 only; the first weight row never moved after the unlearning.
+  for (const auto& [round, client] : fits) EXPECT_TRUE(client != 3 || round <= 2) << round;
+  EXPECT_EQ(std::count_if(fits.begin(), fits.end(), [](const auto& f) { return f.second == 3; }), 2);
+  EXPECT_TRUE(torch::equal(at4.at("weight")[0], unlearned.at("weight")[0]));
+  EXPECT_FALSE(torch::equal(at4.at("weight")[1], unlearned.at("weight")[1]));
+  // Resumed from the checkpoint written by apply_unlearning: the same removal and lock.
+  FedRun resumed(cfg, dir + "/run");
+  run(resumed);
+  fits.clear();
+  resumed.fed.resume(2);
+  EXPECT_TRUE(identical(resumed.fed.global(), unlearned));
+  ASSERT_NE(resumed.fed.forget_lock(), nullptr);
+  resumed.fed.run(4);
+  EXPECT_TRUE(identical(resumed.fed.global(), at4));
+  for (const auto& f : fits) EXPECT_NE(f.second, 3);
+}
+
 TEST(Federation, EvaluatesOnServerAndClients) {
   const auto dir = fl_temp_dir();
   auto cfg = base_config();

@@ -26,6 +26,8 @@ constexpr const char* kForgetLockKey = "forget_lock";
 // The server-state key of what the clients of this process keep between rounds
 // (Transport::client_state).
 constexpr const char* kClientStateKey = "client_state";
+// Clients removed by apply_unlearning(): meta {"clients": [...]}.
+constexpr const char* kRemovedClientsKey = "removed_clients";
 
 // [fl] keys a resumed run may change: they do not alter the trajectory of the weights.
 const std::set<std::string> kResumable = {"rounds",           "evaluate_every",
@@ -95,7 +97,8 @@ void Federation::set_module_deltas(ModuleDeltaFn fn) {
 }
 
 void Federation::set_extra_state(const std::string& key, StateBlob blob) {
-  LETHE_CHECK(key != kForgetLockKey && key != kClientStateKey, "'{}' is a reserved state key", key);
+  LETHE_CHECK(key != kForgetLockKey && key != kClientStateKey && key != kRemovedClientsKey,
+              "'{}' is a reserved state key", key);
   extras_[key] = std::move(blob);
 }
 
@@ -107,6 +110,26 @@ void Federation::set_forget_lock(const ForgetLock& lock) {
   }
   lock_ = lock;
   extras_[kForgetLockKey] = lock.to_state();
+}
+
+void Federation::apply_unlearning(TensorMap weights, const ForgetLock& lock,
+                                  const std::vector<int64_t>& clients) {
+  LETHE_CHECK(started_, "the federation has no model: call start() or resume() first");
+  check_same_layout(weights, global_, "the unlearned weights");
+  auto& removed = extras_[kRemovedClientsKey].meta["clients"];
+  if (!removed.is_array()) removed = json::array();
+  for (int64_t c : clients) {
+    LETHE_CHECK(c >= 0 && c < num_clients_, "client {} is not one of the {} clients", c, num_clients_);
+    removed.push_back(c);
+    excluded_.push_back(c);
+  }
+  std::sort(excluded_.begin(), excluded_.end());
+  excluded_.erase(std::unique(excluded_.begin(), excluded_.end()), excluded_.end());
+  global_ = std::move(weights);
+  if (!lock.empty()) set_forget_lock(lock);
+  save_checkpoint();
+  log::info("unlearning applied after round {}: {} client(s) removed, Forget Lock {} directions", round_,
+            clients.size(), lock_ ? lock_->directions() : 0);
 }
 
 std::vector<UpdateFilter> Federation::active_filters() const {
@@ -182,6 +205,18 @@ void Federation::resume(std::optional<int64_t> round) {
     s.extras.erase(it);
   }
   for (auto& [key, blob] : s.extras) extras_[key] = std::move(blob);
+  if (auto it = extras_.find(kRemovedClientsKey); it != extras_.end()) {
+    const auto& removed = it->second.meta.value("clients", json::array());
+    LETHE_CHECK(removed.is_array(), "checkpoint '{}': malformed removed clients", source);
+    for (const auto& c : removed) {
+      LETHE_CHECK(c.is_number_integer() && c.get<int64_t>() >= 0 && c.get<int64_t>() < num_clients_,
+                  "checkpoint '{}': removed client {} is not one of the {} clients", source, c.dump(),
+                  num_clients_);
+      excluded_.push_back(c.get<int64_t>());
+    }
+    std::sort(excluded_.begin(), excluded_.end());
+    excluded_.erase(std::unique(excluded_.begin(), excluded_.end()), excluded_.end());
+  }
   if (auto it = extras_.find(kForgetLockKey); it != extras_.end()) {
     lock_ = ForgetLock::from_state(it->second, source);
     log::info("the Forget Lock is in force: {} directions, β = {}", lock_->directions(), lock_->beta);
@@ -224,7 +259,7 @@ RoundSummary Federation::run_round() {
   RoundSummary sum;
   const int64_t t = sum.round = round_ + 1;
 
-  auto instructions = strategy_.configure_fit(t, population(), seed_);
+  auto instructions = strategy_.configure_fit(t, transport_.available(population()), seed_);
   std::erase_if(instructions, [&](const FitInstruction& i) {
     return std::binary_search(excluded_.begin(), excluded_.end(), i.client);
   });
@@ -310,7 +345,7 @@ std::map<std::string, double> Federation::evaluate() {
   std::map<std::string, double> out;
   if (server_eval_)
     for (const auto& [k, v] : server_eval_(round_, global_)) out["server_" + k] = v;
-  auto available = population();
+  auto available = transport_.available(population());
   std::erase_if(available, [&](int64_t c) {
     return std::binary_search(excluded_.begin(), excluded_.end(), c);
   });

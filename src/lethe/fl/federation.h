@@ -82,6 +82,11 @@ class Federation {
   // Replaces an earlier lock (an empty lock lifts it).
   void set_forget_lock(const ForgetLock& lock);
   const ForgetLock* forget_lock() const { return lock_ ? &*lock_ : nullptr; }
+  // Honours an unlearning request in a running federation, between rounds (e.g. from run()'s
+  // on_round): θ becomes `weights` (θ's layout), a non-empty `lock` replaces the Forget Lock, and
+  // `clients` leave the federation (sampled as usual, then dropped, like excluded clients). Saved
+  // at once as the current round's checkpoint, so all of it survives --resume.
+  void apply_unlearning(TensorMap weights, const ForgetLock& lock, const std::vector<int64_t>& clients);
   // State that whoever installs a hook needs back on resume; saved with every checkpoint.
   void set_extra_state(const std::string& key, StateBlob blob);
   const StateBlob* extra_state(const std::string& key) const;

@@ -25,6 +25,10 @@ using FitResultFn = std::function<void(int64_t client, FitRes& res)>;
 class Transport {
  public:
   virtual ~Transport() = default;
+  // The clients of `population` that can be sampled now: all of them in simulation; the
+  // connected ones in deployment (sampling.h's keys make the choice among them the simulation's
+  // when all are there).
+  virtual std::vector<int64_t> available(std::vector<int64_t> population) { return population; }
   // Sends θ^t and each instruction to its client and hands every answer that arrives in time
   // to on_result, in ascending client id (which makes aggregation order, and so the result,
   // deterministic). Returns what happened to each instructed client, in instruction order.
