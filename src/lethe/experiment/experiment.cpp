@@ -49,16 +49,25 @@ models::ClipConfig resolve_model(const ExperimentConfig& cfg, int64_t vocab_size
 
 }  // namespace
 
+Workbench make_workbench(const ExperimentConfig& cfg) {
+  Workbench w{Context(cfg.run.context), data::load(cfg.data)};
+  LETHE_CHECK(!w.ds.train.empty() && !w.ds.test.empty(), "dataset '{}' has an empty train or test split",
+              cfg.data.name);
+  w.text = train::learn_text(w.ds, cfg.train.num_merges, cfg.model.resolved().context_length);
+  w.model_cfg = resolve_model(cfg, w.text.tokenizer.vocab_size());
+  w.model = train::make_model(w.model_cfg, stream_seed(w.ctx.seed(), 0, -1, Stream::kInit));
+  return w;
+}
+
 nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& out_dir,
                               const RunOptions& opts) {
   const auto t0 = std::chrono::steady_clock::now();
-  Context ctx(cfg.run.context);
-  data::Dataset ds = data::load(cfg.data);
-  LETHE_CHECK(!ds.train.empty() && !ds.test.empty(), "dataset '{}' has an empty train or test split",
-              cfg.data.name);
-  const int64_t ctx_len = cfg.model.resolved().context_length;
-  auto text = train::learn_text(ds, cfg.train.num_merges, ctx_len);
-  const auto model_cfg = resolve_model(cfg, text.tokenizer.vocab_size());
+  auto w = make_workbench(cfg);
+  const Context& ctx = w.ctx;
+  const data::Dataset& ds = w.ds;
+  const auto& text = w.text;
+  const auto& model_cfg = w.model_cfg;
+  auto& model = w.model;
 
   make_dirs(out_dir);
   auto resolved = cfg;
@@ -68,14 +77,13 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
             cfg.run.mode, cfg.model.preset, cfg.data.name, ds.train.size(), ds.test.size(),
             ctx.threads(), ctx.precision_name());
 
-  auto model = train::make_model(model_cfg, stream_seed(ctx.seed(), 0, -1, Stream::kInit));
   nlohmann::json extra = nlohmann::json::object();
   if (cfg.run.mode == "central") {
     auto st = train::train_central(model, ds, text.tokens, ds.train, cfg.train, ctx, metrics);
     extra["steps"] = st.steps;
     extra["samples"] = st.samples;
   } else {
-    extra = train_federated(model, ds, text.tokens, cfg, ctx, out_dir, metrics, opts.resume);
+    extra = train_federated(model, ds, text.tokens, cfg, ctx, out_dir, metrics, opts);
   }
   train::save_checkpoint(out_dir + "/checkpoints/final.safetensors", state_dict(*model), model_cfg,
                          text.tokenizer);

@@ -3,14 +3,22 @@
 // it (central or federated) into a run folder (ARCHITECTURE.md "the run folder").
 #include <nlohmann/json.hpp>
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "lethe/core/context.h"
 #include "lethe/data/dataset.h"
 #include "lethe/fl/fl_config.h"
+#include "lethe/fl/transport.h"
 #include "lethe/models/clip.h"
+#include "lethe/train/text.h"
 #include "lethe/train/train_config.h"
+
+namespace lethe::fl {
+class Federation;
+}
 
 namespace lethe::experiment {
 
@@ -51,8 +59,30 @@ ExperimentConfig load_experiment(const std::string& path, const std::vector<std:
 ExperimentConfig parse_experiment(const std::string& toml_text, const std::string& name,
                                   const std::vector<std::string>& overrides = {});
 
+// What every process of a run builds from the config in the same way: the context, the
+// dataset, the tokenizer learnt from it, and the seeded initial model (a `lethe client` builds
+// exactly what `lethe train` would, so deployed and simulated clients train identically).
+struct Workbench {
+  Context ctx;
+  data::Dataset ds;
+  train::TextData text;
+  models::ClipConfig model_cfg;
+  models::Clip model{nullptr};
+};
+Workbench make_workbench(const ExperimentConfig& cfg);
+
+struct ClientData;
+struct RunScope;
+// Builds the transport of a federated run once its partition is known (default: simulation).
+using TransportFactory =
+    std::function<std::unique_ptr<fl::Transport>(const ClientData& clients, const Context& ctx)>;
+// Called after every round of a federated run, with what the run holds (federated.h).
+using BetweenRounds = std::function<void(fl::Federation& fed, const RunScope& scope)>;
+
 struct RunOptions {
   bool resume = false;  // continue the run already in out_dir (federated)
+  TransportFactory transport = {};  // federated: how the server reaches its clients
+  BetweenRounds between_rounds = {};
 };
 
 // Trains into out_dir (config.toml, metrics.jsonl, checkpoints/, summary.json written last and

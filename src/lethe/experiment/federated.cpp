@@ -27,8 +27,10 @@ nlohmann::json run_federation(models::Clip& model, const data::Dataset& ds,
   auto strategy = strategies::strategies().get(cfg.fl.strategy).factory(cfg.fl);
   ClipClient client(model, ds, tokens, clients.train, clients.val, cfg.train, ctx,
                     cfg.fl.client_optimizer == "keep");
-  fl::SimulationTransport transport(client, cfg.fl, ctx.seed());
-  fl::Federation fed(cfg.fl, *strategy, transport, clients.num_clients(), dir, ctx.seed(), &metrics);
+  std::unique_ptr<fl::Transport> transport =
+      opts.transport ? opts.transport(clients, ctx)
+                     : std::make_unique<fl::SimulationTransport>(client, cfg.fl, ctx.seed());
+  fl::Federation fed(cfg.fl, *strategy, *transport, clients.num_clients(), dir, ctx.seed(), &metrics);
   if (!opts.excluded_clients.empty()) fed.set_excluded_clients(opts.excluded_clients);
   // LoRA: the history sketches the column space of each adapter's B·A (thin QR, sketch.h).
   if (cfg.model.lora_rank > 0) fed.set_module_deltas(fl::lora_deltas("lora_A", "lora_B"));
@@ -56,7 +58,11 @@ nlohmann::json run_federation(models::Clip& model, const data::Dataset& ds,
     if (!opts.lock.empty()) fed.set_forget_lock(opts.lock);
     fed.start(trainable_parameters(model));
   }
-  fed.run(opts.rounds > 0 ? std::optional<int64_t>(opts.rounds) : std::nullopt);
+  const RunScope scope{cfg, ctx, model, ds, tokens, clients, dir};
+  fed.run(opts.rounds > 0 ? std::optional<int64_t>(opts.rounds) : std::nullopt,
+          [&](const fl::RoundSummary&) {
+            if (opts.between_rounds) opts.between_rounds(fed, scope);
+          });
   load_parameters(model, fed.global());
   auto totals = fed.totals().to_json();
   totals["history_bytes"] = fed.history().bytes_used();
@@ -66,11 +72,14 @@ nlohmann::json run_federation(models::Clip& model, const data::Dataset& ds,
 nlohmann::json train_federated(models::Clip& model, const data::Dataset& ds,
                                const torch::Tensor& tokens, const ExperimentConfig& cfg,
                                const Context& ctx, const std::string& out_dir,
-                               MetricsWriter& metrics, bool resume) {
+                               MetricsWriter& metrics, const RunOptions& opts) {
   auto clients = client_data(cfg, ds, out_dir);
   log::info("federation: {} clients, strategy {}, {} rounds x {} local epochs", clients.num_clients(),
             cfg.fl.strategy, cfg.fl.rounds, cfg.fl.local_epochs);
-  return run_federation(model, ds, tokens, clients, cfg, ctx, out_dir, metrics, {.resume = resume});
+  return run_federation(model, ds, tokens, clients, cfg, ctx, out_dir, metrics,
+                        {.resume = opts.resume,
+                         .transport = opts.transport,
+                         .between_rounds = opts.between_rounds});
 }
 
 }  // namespace lethe::experiment

@@ -24,6 +24,17 @@ struct ClientData {
   int64_t num_clients() const { return static_cast<int64_t>(train.size()); }
 };
 
+// A federated run's model, data and partition, for hooks that act on it between rounds.
+struct RunScope {
+  const ExperimentConfig& cfg;
+  const Context& ctx;
+  models::Clip& model;  // scratch: holds whatever the last evaluation loaded
+  const data::Dataset& ds;
+  const torch::Tensor& tokens;
+  const ClientData& clients;
+  const std::string& run_dir;
+};
+
 struct FederationOptions {
   std::vector<int64_t> excluded_clients = {};  // sampled as usual, then dropped (retrain replays)
   bool resume = false;
@@ -33,6 +44,8 @@ struct FederationOptions {
   // fl.evaluate_every); the model is the caller's to load.
   fl::ServerEvaluation evaluation = {};
   fl::ForgetLock lock = {};               // installed on a fresh run (a resumed run keeps its own)
+  TransportFactory transport = {};        // default: the in-process simulation
+  BetweenRounds between_rounds = {};      // after every round (e.g. a deployed server's requests)
 };
 
 // Runs the federation in `dir` (checkpoints/, history/) from the model's current weights (or
@@ -51,6 +64,6 @@ ClientData client_data(const ExperimentConfig& cfg, const data::Dataset& ds, con
 nlohmann::json train_federated(models::Clip& model, const data::Dataset& ds,
                                const torch::Tensor& tokens, const ExperimentConfig& cfg,
                                const Context& ctx, const std::string& out_dir,
-                               MetricsWriter& metrics, bool resume);
+                               MetricsWriter& metrics, const RunOptions& opts);
 
 }  // namespace lethe::experiment
