@@ -9,41 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "apps/cli_util.h"
+
 namespace fs = std::filesystem;
-
-namespace {
-
-struct Result {
-  int code = -1;
-  std::string err;
-};
-
-fs::path tmp_dir(const std::string& name) {
-  const char* base = std::getenv("LETHE_TEST_TMP");
-  fs::path p = fs::path(base ? base : fs::temp_directory_path().string()) / ("cli_" + name);
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
-
-Result run(const std::string& args, const fs::path& dir) {
-  const char* bin = std::getenv("LETHE_BIN");
-  std::string exe = bin ? bin : "lethe";
-  std::string cmd = exe + " " + args + " >" + (dir / "out.txt").string() + " 2>" +
-                    (dir / "err.txt").string();
-  int status = std::system(cmd.c_str());
-  Result r;
-  r.code = WEXITSTATUS(status);
-  std::ifstream in(dir / "err.txt");
-  r.err.assign(std::istreambuf_iterator<char>(in), {});
-  return r;
-}
-
-int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
-
-void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
-
-}  // namespace
+using namespace lethe::testing::cli;
 
 TEST(Cli, HelpAndVersion) {
   auto d = tmp_dir("help");
@@ -143,24 +112,6 @@ TEST(Cli, TrainAndEvalOnShapes) {
   EXPECT_TRUE(fs::exists(d / "ev" / "summary.json"));
 }
 
-namespace {
-
-// A federated run on a few shapes; `extra` appends to the [fl] section.
-void write_federated_config(const fs::path& p, int rounds, const std::string& extra = "") {
-  write(p, "[run]\nname = \"f\"\nmode = \"federated\"\nthreads = 1\n[data]\nname = \"shapes\"\n"
-           "image_size = 16\nshapes_train = 240\nshapes_test = 32\n[model]\npreset = \"tiny\"\n"
-           "[train]\nbatch_size = 16\nnum_merges = 50\n[eval]\ntrain_units = 32\n"
-           "[fl]\nclients = 4\npartition = \"iid\"\nmin_units_per_client = 4\nrounds = " +
-               std::to_string(rounds) + "\nlocal_epochs = 2\nhistory_every = 1\n"
-               "sketch_max_rank = 4\ncheckpoint_every = 1\n" + extra);
-}
-
-std::string file_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-}  // namespace
 
 TEST(Cli, FederatedRunKilledMidRoundResumesToTheSameWeights) {
   auto d = tmp_dir("resume");

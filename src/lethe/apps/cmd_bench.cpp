@@ -5,6 +5,9 @@
 #include "lethe/apps/commands.h"
 #include "lethe/bench/suites.h"
 #include "lethe/core/fs.h"
+#ifdef LETHE_WITH_GRPC
+#include "lethe/rpc/deployment_bench.h"
+#endif
 
 namespace lethe::app {
 
@@ -22,6 +25,9 @@ void add_bench_command(CLI::App& app, Action* action) {
   cmd->callback([o, action] {
     *action = [o] {
       bench::register_builtin_suites();
+#ifdef LETHE_WITH_GRPC
+      rpc::register_deployment_suite();
+#endif
       std::vector<std::string> names =
           o->suite == "all" ? bench::suites().names() : std::vector<std::string>{o->suite};
       for (const auto& name : names) {

@@ -19,5 +19,8 @@ void add_demo_command(CLI::App& app, Action* action);
 void add_bench_command(CLI::App& app, Action* action);
 void add_unlearn_command(CLI::App& app, Action* action);
 void add_runs_command(CLI::App& app, Action* action);
+// Deployment (built with LETHE_WITH_GRPC).
+void add_server_command(CLI::App& app, Action* action);
+void add_client_command(CLI::App& app, Action* action);
 
 }  // namespace lethe::app

@@ -1,0 +1,28 @@
+#pragma once
+// Federated CLIP over the network: what `lethe server` and `lethe client` run. The server is
+// `lethe train` with the RPC transport in place of the simulation (same run folder, same
+// strategy, history, checkpoints, --resume); a client builds the same model and ClipClient a
+// simulated run would from the config the server sends and trains on the pairs it is assigned.
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "lethe/experiment/experiment.h"
+#include "lethe/rpc/client.h"
+#include "lethe/rpc/server.h"
+
+namespace lethe::rpc {
+
+// Runs the federated experiment `cfg` into out_dir, serving its clients over gRPC; returns the
+// run's summary (as lethe train). InputError unless run.mode = federated. Writes the address it
+// serves on to out_dir/server_address ("host:port", the port resolved when --listen asked for 0).
+nlohmann::json serve_experiment(const experiment::ExperimentConfig& cfg, const std::string& out_dir,
+                                const ServerOptions& opts, bool resume);
+
+// Joins the server, trains as client opts.client until the run ends; returns the tasks answered.
+// `overrides` may set run.threads, run.device and run.precision only: everything else that
+// shapes training is the server's.
+int64_t run_client(const ClientOptions& opts, const std::vector<std::string>& overrides);
+
+}  // namespace lethe::rpc
