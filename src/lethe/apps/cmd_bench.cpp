@@ -11,6 +11,13 @@
 
 namespace lethe::app {
 
+void register_suites() {
+  bench::register_builtin_suites();
+#ifdef LETHE_WITH_GRPC
+  rpc::register_deployment_suite();
+#endif
+}
+
 void add_bench_command(CLI::App& app, Action* action) {
   struct Opts {
     std::string suite, out = "bench/results";
@@ -24,10 +31,7 @@ void add_bench_command(CLI::App& app, Action* action) {
   cmd->add_option("overrides", o->args.overrides, "suite options key=value");
   cmd->callback([o, action] {
     *action = [o] {
-      bench::register_builtin_suites();
-#ifdef LETHE_WITH_GRPC
-      rpc::register_deployment_suite();
-#endif
+      register_suites();
       std::vector<std::string> names =
           o->suite == "all" ? bench::suites().names() : std::vector<std::string>{o->suite};
       for (const auto& name : names) {

@@ -30,7 +30,7 @@ void add_methods_command(CLI::App& app, Action* action) {
       data::register_builtin_partitioners();
       strategies::register_builtin_strategies();
       unlearn::register_builtin_unlearners();
-      bench::register_builtin_suites();
+      register_suites();
       list("datasets", data::datasets());
       list("partitioners", data::partitioners());
       list("strategies", strategies::strategies());

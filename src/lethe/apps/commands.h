@@ -19,6 +19,9 @@ void add_demo_command(CLI::App& app, Action* action);
 void add_bench_command(CLI::App& app, Action* action);
 void add_unlearn_command(CLI::App& app, Action* action);
 void add_runs_command(CLI::App& app, Action* action);
+// Every benchmark suite this build has (the deployment one with LETHE_WITH_GRPC).
+void register_suites();
+
 // Deployment (built with LETHE_WITH_GRPC).
 void add_server_command(CLI::App& app, Action* action);
 void add_client_command(CLI::App& app, Action* action);
