@@ -35,6 +35,33 @@ bool wait_for(const std::function<bool()>& done, double seconds) {
 
 bool running(int pid) { return std::system(("kill -0 " + std::to_string(pid) + " 2>/dev/null").c_str()) == 0; }
 
+// A `lethe server` for d/c.toml into d/dep on 127.0.0.1 (any port), with its allow-list and the
+// clients' token file written, and four `lethe client` processes. `extra` goes to the server.
+struct Deployed {
+  int server = -1;
+  std::string address;  // empty if the server never wrote one (see d/server.log)
+  std::vector<int> clients;
+};
+
+Deployed deploy(const fs::path& d, const std::string& extra) {
+  write(d / "tokens", "* deploy-test-token-0123456789\n");
+  write(d / "token", "deploy-test-token-0123456789\n");
+  Deployed out;
+  const auto dep = d / "dep";
+  out.server = spawn("server --config " + (d / "c.toml").string() + " --out " + dep.string() +
+                         " --listen 127.0.0.1:0 --insecure --tokens " + (d / "tokens").string() + extra,
+                     d, "server");
+  if (!wait_for([&] { return fs::exists(dep / "server_address"); }, 120)) return out;
+  out.address = file_bytes(dep / "server_address");
+  out.address.erase(out.address.find_last_not_of("\n") + 1);
+  for (int k = 0; k < 4; ++k)
+    out.clients.push_back(spawn("client --server " + out.address + " --client " + std::to_string(k) +
+                                    " --token-file " + (d / "token").string() +
+                                    " --insecure --connect-timeout 120",
+                                d, "client" + std::to_string(k)));
+  return out;
+}
+
 }  // namespace
 
 TEST(DeployCli, ServerKilledAndResumedEndsWithTheSimulatedWeights) {
@@ -44,21 +71,12 @@ TEST(DeployCli, ServerKilledAndResumedEndsWithTheSimulatedWeights) {
   auto sim = run("train --config " + (d / "c.toml").string() + " --out " + (d / "sim").string(), d);
   ASSERT_EQ(sim.code, 0) << sim.err;
 
-  write(d / "tokens", "* deploy-test-token-0123456789\n");
-  write(d / "token", "deploy-test-token-0123456789\n");
   const auto dep = d / "dep";
-  const std::string serve = " --tokens " + (d / "tokens").string() + " --insecure --heartbeat 0.2";
-  int server = spawn("server --config " + (d / "c.toml").string() + " --out " + dep.string() +
-                         " --listen 127.0.0.1:0" + serve, d, "server");
-  ASSERT_TRUE(wait_for([&] { return fs::exists(dep / "server_address"); }, 120)) << file_bytes(d / "server.log");
-  std::string address = file_bytes(dep / "server_address");
-  address.erase(address.find_last_not_of("\n") + 1);
-  std::vector<int> clients;
-  for (int k = 0; k < 4; ++k)
-    clients.push_back(spawn("client --server " + address + " --client " + std::to_string(k) +
-                                " --token-file " + (d / "token").string() +
-                                " --insecure --connect-timeout 120",
-                            d, "client" + std::to_string(k)));
+  const auto deployed = deploy(d, " --heartbeat 0.2");
+  const int server = deployed.server;
+  const std::string& address = deployed.address;
+  const std::vector<int>& clients = deployed.clients;
+  ASSERT_FALSE(address.empty()) << file_bytes(d / "server.log");
 
   // Kill the server once round 1 is checkpointed, then resume it on the same address.
   ASSERT_TRUE(wait_for([&] { return fs::exists(dep / "checkpoints/round_0001.safetensors"); }, 300))
@@ -66,7 +84,9 @@ TEST(DeployCli, ServerKilledAndResumedEndsWithTheSimulatedWeights) {
   ASSERT_EQ(std::system(("kill -9 " + std::to_string(server)).c_str()), 0);
   ASSERT_TRUE(wait_for([&] { return !running(server); }, 10));
   EXPECT_FALSE(fs::exists(dep / "summary.json"));
-  auto resumed = run("server --resume " + dep.string() + " --listen " + address + serve, d);
+  auto resumed = run("server --resume " + dep.string() + " --listen " + address + " --tokens " +
+                         (d / "tokens").string() + " --insecure --heartbeat 0.2",
+                     d);
   ASSERT_EQ(resumed.code, 0) << resumed.err;
 
   // Every client heard STOP and exited cleanly.
@@ -84,20 +104,12 @@ TEST(DeployCli, ClientProcessKilledMidRunIsDroppedAndTheRunCompletes) {
   auto d = tmp_dir("deploy_kill_client");
   if (run("server --help", d).code != 0) GTEST_SKIP() << "built without LETHE_WITH_GRPC";
   write_federated_config(d / "c.toml", 30);
-  write(d / "tokens", "* deploy-test-token-0123456789\n");
-  write(d / "token", "deploy-test-token-0123456789\n");
   const auto dep = d / "dep";
-  int server = spawn("server --config " + (d / "c.toml").string() + " --out " + dep.string() +
-                         " --listen 127.0.0.1:0 --insecure --heartbeat 0.2 --tokens " + (d / "tokens").string(),
-                     d, "server");
-  ASSERT_TRUE(wait_for([&] { return fs::exists(dep / "server_address"); }, 120)) << file_bytes(d / "server.log");
-  std::string address = file_bytes(dep / "server_address");
-  address.erase(address.find_last_not_of("\n") + 1);
-  std::vector<int> clients;
-  for (int k = 0; k < 4; ++k)
-    clients.push_back(spawn("client --server " + address + " --client " + std::to_string(k) +
-                                " --token-file " + (d / "token").string() + " --insecure",
-                            d, "client" + std::to_string(k)));
+  const auto deployed = deploy(d, " --heartbeat 0.2");
+  const int server = deployed.server;
+  const std::string& address = deployed.address;
+  const std::vector<int>& clients = deployed.clients;
+  ASSERT_FALSE(address.empty()) << file_bytes(d / "server.log");
   ASSERT_TRUE(wait_for([&] { return fs::exists(dep / "checkpoints/round_0002.safetensors"); }, 300))
       << file_bytes(d / "server.log");
   ASSERT_EQ(std::system(("kill -9 " + std::to_string(clients[3])).c_str()), 0);
@@ -147,22 +159,13 @@ TEST(DeployCli, UnlearningRequestToARunningServerRemovesTheClientUnderTheLock) {
   auto d = tmp_dir("deploy_unlearn");
   if (run("server --help", d).code != 0) GTEST_SKIP() << "built without LETHE_WITH_GRPC";
   write_federated_config(d / "c.toml", 40);
-  write(d / "tokens", "* deploy-test-token-0123456789\n");
-  write(d / "token", "deploy-test-token-0123456789\n");
   write(d / "admin", "admin-token-abcdefghijklmnop\n");
   write(d / "wrong", "admin-token-not-the-right-one\n");
   const auto dep = d / "dep";
-  int server = spawn("server --config " + (d / "c.toml").string() + " --out " + dep.string() +
-                         " --listen 127.0.0.1:0 --tokens " + (d / "tokens").string() +
-                         " --insecure --admin-token-file " + (d / "admin").string(),
-                     d, "server");
-  ASSERT_TRUE(wait_for([&] { return fs::exists(dep / "server_address"); }, 120)) << file_bytes(d / "server.log");
-  std::string address = file_bytes(dep / "server_address");
-  address.erase(address.find_last_not_of("\n") + 1);
-  for (int k = 0; k < 4; ++k)
-    spawn("client --server " + address + " --client " + std::to_string(k) + " --token-file " +
-              (d / "token").string() + " --insecure",
-          d, "client" + std::to_string(k));
+  const auto deployed = deploy(d, " --admin-token-file " + (d / "admin").string());
+  const int server = deployed.server;
+  const std::string& address = deployed.address;
+  ASSERT_FALSE(address.empty()) << file_bytes(d / "server.log");
   ASSERT_TRUE(wait_for([&] { return fs::exists(dep / "checkpoints/round_0002.safetensors"); }, 300))
       << file_bytes(d / "server.log");
 

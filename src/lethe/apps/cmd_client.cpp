@@ -4,8 +4,6 @@
 
 #include "lethe/apps/commands.h"
 #include "lethe/core/error.h"
-#include "lethe/core/fs.h"
-#include "lethe/core/strings.h"
 #include "lethe/rpc/deploy.h"
 
 namespace lethe::app {
@@ -33,10 +31,7 @@ void add_client_command(CLI::App& app, Action* action) {
     *action = [o] {
       auto opts = o->client;
       LETHE_CHECK(opts.token.empty() != o->token_file.empty(), "give one of --token and --token-file");
-      if (!o->token_file.empty()) {
-        LETHE_CHECK(file_exists(o->token_file), "--token-file '{}': no such file", o->token_file);
-        opts.token = trim(read_file(o->token_file));
-      }
+      if (!o->token_file.empty()) opts.token = rpc::read_token_file(o->token_file, "--token-file");
       const int64_t tasks = rpc::run_client(opts, o->overrides);
       std::cout << "client " << opts.client << ": " << tasks << " task(s) answered\n";
     };

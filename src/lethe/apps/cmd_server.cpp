@@ -4,9 +4,8 @@
 
 #include "lethe/apps/commands.h"
 #include "lethe/apps/table.h"
+#include "lethe/apps/run_target.h"
 #include "lethe/core/error.h"
-#include "lethe/core/fs.h"
-#include "lethe/core/strings.h"
 #include "lethe/rpc/deploy.h"
 
 namespace lethe::app {
@@ -42,27 +41,17 @@ void add_server_command(CLI::App& app, Action* action) {
   cmd->add_option("overrides", o->overrides, "config overrides, e.g. fl.rounds=20");
   cmd->callback([o, action] {
     *action = [o] {
-      std::string config = o->config;
-      if (!o->resume.empty()) {
-        LETHE_CHECK(o->out.empty() || o->out == o->resume, "--out and --resume name different folders");
-        LETHE_CHECK(config.empty(), "--resume reads the run's own config.toml; drop --config");
-        config = o->resume + "/config.toml";
-        LETHE_CHECK(file_exists(config), "--resume {}: no config.toml there", o->resume);
-      }
-      LETHE_CHECK(!config.empty(), "--config is required");
-      auto cfg = experiment::load_experiment(config, o->overrides);
-      std::string out = !o->resume.empty() ? o->resume : (o->out.empty() ? "runs/" + cfg.run.name : o->out);
+      const auto run = resolve_run_target(o->config, o->out, o->resume, o->overrides);
       auto opts = o->server;
-      opts.min_clients = o->min_clients > 0 ? o->min_clients : cfg.fl.clients;
+      opts.min_clients = o->min_clients > 0 ? o->min_clients : run.cfg.fl.clients;
       if (!o->admin_token_file.empty()) {
-        LETHE_CHECK(file_exists(o->admin_token_file), "--admin-token-file '{}': no such file", o->admin_token_file);
-        opts.admin_token = trim(read_file(o->admin_token_file));
+        opts.admin_token = rpc::read_token_file(o->admin_token_file, "--admin-token-file");
         LETHE_CHECK(opts.admin_token.size() >= 16, "--admin-token-file '{}': token shorter than 16 characters",
                     o->admin_token_file);
       }
-      auto summary = rpc::serve_experiment(cfg, out, opts, !o->resume.empty());
+      auto summary = rpc::serve_experiment(run.cfg, run.out, opts, run.resume);
       std::cout << recall_table(summary["eval"]);
-      std::cout << "run folder: " << out << " (" << summary["wall_s"].get<double>() << " s)\n";
+      std::cout << "run folder: " << run.out << " (" << summary["wall_s"].get<double>() << " s)\n";
     };
   });
 }

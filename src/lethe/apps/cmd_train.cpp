@@ -3,9 +3,9 @@
 #include <memory>
 
 #include "lethe/apps/commands.h"
+#include "lethe/apps/run_target.h"
 #include "lethe/apps/table.h"
 #include "lethe/core/error.h"
-#include "lethe/core/fs.h"
 #include "lethe/experiment/experiment.h"
 
 namespace lethe::app {
@@ -27,19 +27,10 @@ void add_train_command(CLI::App& app, Action* action) {
   });
   cmd->callback([o, action] {
     *action = [o] {
-      std::string config = o->config;
-      if (!o->resume.empty()) {
-        LETHE_CHECK(o->out.empty() || o->out == o->resume, "--out and --resume name different folders");
-        LETHE_CHECK(config.empty(), "--resume reads the run's own config.toml; drop --config");
-        config = o->resume + "/config.toml";
-        LETHE_CHECK(file_exists(config), "--resume {}: no config.toml there", o->resume);
-      }
-      LETHE_CHECK(!config.empty(), "--config is required");
-      auto cfg = experiment::load_experiment(config, o->overrides);
-      std::string out = !o->resume.empty() ? o->resume : (o->out.empty() ? "runs/" + cfg.run.name : o->out);
-      auto summary = experiment::run_experiment(cfg, out, {.resume = !o->resume.empty()});
+      const auto run = resolve_run_target(o->config, o->out, o->resume, o->overrides);
+      auto summary = experiment::run_experiment(run.cfg, run.out, {.resume = run.resume});
       std::cout << recall_table(summary["eval"]);
-      std::cout << "run folder: " << out << " (" << summary["wall_s"].get<double>() << " s)\n";
+      std::cout << "run folder: " << run.out << " (" << summary["wall_s"].get<double>() << " s)\n";
     };
   });
 }

@@ -6,7 +6,6 @@
 #include "lethe/apps/commands.h"
 #include "lethe/apps/table.h"
 #include "lethe/core/error.h"
-#include "lethe/core/fs.h"
 #include "lethe/core/strings.h"
 #include "lethe/unlearn/session.h"
 #ifdef LETHE_WITH_GRPC
@@ -50,11 +49,10 @@ void add_unlearn_command(CLI::App& app, Action* action) {
       if (!o->server.empty()) {
         LETHE_CHECK(o->s.out_dir.empty() && o->s.overrides.empty(),
                     "--server: the running federation's own settings apply; drop --out and overrides");
-        LETHE_CHECK(!o->admin_token_file.empty() && file_exists(o->admin_token_file),
-                    "--server needs --admin-token-file naming an existing file");
+        LETHE_CHECK(!o->admin_token_file.empty(), "--server needs --admin-token-file");
         const auto record = rpc::request_unlearning(
             o->server, {.ca = o->tls_ca, .server_name = o->tls_server_name, .insecure = o->insecure},
-            trim(read_file(o->admin_token_file)), o->s.request, o->methods);
+            rpc::read_token_file(o->admin_token_file, "--admin-token-file"), o->s.request, o->methods);
         std::cout << record.dump(2) << "\n";
         return;
       }

@@ -2,7 +2,6 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -256,7 +255,6 @@ nlohmann::json request_unlearning(const std::string& server, const ClientTls& tl
   req.set_method(method);
   v1::UnlearnReply reply;
   grpc::ClientContext ctx;  // no deadline: the request waits for the current round to end
-  ctx.set_wait_for_ready(false);
   const auto st = stub->Unlearn(&ctx, req, &reply);
   if (unreachable(st)) throw Error(fmt::format("no server at {}: {}", server, st.error_message()));
   if (!st.ok()) throw InputError(fmt::format("the server at {} refused the request: {}", server, st.error_message()));

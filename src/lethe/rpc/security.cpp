@@ -7,6 +7,7 @@
 
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
+#include "lethe/core/strings.h"
 
 namespace lethe::rpc {
 
@@ -20,6 +21,13 @@ std::string read_pem(const std::string& path, const char* flag) {
 }
 
 }  // namespace
+
+std::string read_token_file(const std::string& path, const std::string& flag) {
+  LETHE_CHECK(file_exists(path), "{} '{}': no such file", flag, path);
+  std::string token = trim(read_file(path));
+  LETHE_CHECK(!token.empty(), "{} '{}' is empty", flag, path);
+  return token;
+}
 
 bool same_token(const std::string& given, const std::string& listed) {
   if (given.size() != listed.size() || listed.empty()) return false;

@@ -31,6 +31,10 @@ std::shared_ptr<grpc::ChannelCredentials> channel_credentials(const ClientTls& t
 // The allow-list: lines "CLIENT_ID TOKEN" ('*' as the id admits the token for any client); '#'
 // starts a comment. InputError naming the file and line for anything else, or a token shorter
 // than 16 characters.
+// The token in a file (surrounding whitespace dropped). InputError naming `flag` for a missing
+// or empty file.
+std::string read_token_file(const std::string& path, const std::string& flag);
+
 // Compares every byte whatever the first difference, so the time taken does not tell an attacker
 // how much of a guessed token is right.
 bool same_token(const std::string& given, const std::string& listed);

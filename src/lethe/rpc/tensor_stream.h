@@ -39,7 +39,8 @@ class TensorAssembler {
   TensorMap done_;
   std::string name_;      // tensor being filled ("" = none)
   torch::Tensor current_;
-  uint64_t filled_ = 0, crc_ = 0;
+  uint64_t filled_ = 0;
+  uint32_t crc_ = 0;
 };
 
 }  // namespace lethe::rpc
