@@ -50,9 +50,13 @@ void add_unlearn_command(CLI::App& app, Action* action) {
         LETHE_CHECK(o->s.out_dir.empty() && o->s.overrides.empty(),
                     "--server: the running federation's own settings apply; drop --out and overrides");
         LETHE_CHECK(!o->admin_token_file.empty(), "--server needs --admin-token-file");
-        const auto record = rpc::request_unlearning(
-            o->server, {.ca = o->tls_ca, .server_name = o->tls_server_name, .insecure = o->insecure},
-            rpc::read_token_file(o->admin_token_file, "--admin-token-file"), o->s.request, o->methods);
+        rpc::ClientTls tls;
+        tls.ca = o->tls_ca;
+        tls.server_name = o->tls_server_name;
+        tls.insecure = o->insecure;
+        const auto record =
+            rpc::request_unlearning(o->server, tls, rpc::read_token_file(o->admin_token_file, "--admin-token-file"),
+                                    o->s.request, o->methods);
         std::cout << record.dump(2) << "\n";
         return;
       }
