@@ -1,10 +1,10 @@
 // bf16 autocast against fp32 on quality: the same training run (same config, seed and number of
 // steps) in both precisions, over several seeds; held-out R@1 and training time of each.
-#include <cmath>
 #include <filesystem>
 #include <iostream>
 
 #include "lethe/bench/machine.h"
+#include "lethe/bench/stats.h"
 #include "lethe/bench/suites.h"
 
 namespace lethe::bench {
@@ -25,17 +25,6 @@ struct PrecisionBenchOptions {
     v("force", force, "run even where bf16 is only emulated (several times slower than fp32)");
   }
 };
-
-struct Spread {
-  double mean = 0, sd = 0;
-};
-Spread spread(const std::vector<double>& v) {
-  Spread s;
-  for (double x : v) s.mean += x / double(v.size());
-  for (double x : v) s.sd += (x - s.mean) * (x - s.mean);
-  s.sd = v.size() > 1 ? std::sqrt(s.sd / double(v.size() - 1)) : 0.0;
-  return s;
-}
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "lethe/bench/unlearning_summary.h"
 
+#include "lethe/bench/stats.h"
+
 #include <cmath>
 #include <map>
 #include <set>
@@ -32,27 +34,6 @@ constexpr Metric kMetrics[] = {
     {"cost_ratio", "/cost_ratio", "cost / retrain", 3},
     {"wall_s", "/wall_s", "wall s", 1},
 };
-
-nlohmann::json stat_of(const std::vector<double>& xs) {
-  const double n = static_cast<double>(xs.size());
-  double mean = 0;
-  for (double x : xs) mean += x / n;
-  nlohmann::json std_dev = nullptr;  // one seed has no spread
-  if (xs.size() >= 2) {
-    double ss = 0;
-    for (double x : xs) ss += (x - mean) * (x - mean);
-    std_dev = std::sqrt(ss / (n - 1));
-  }
-  return {{"mean", mean}, {"std", std_dev}, {"n", xs.size()}};
-}
-
-std::string cell(const nlohmann::json& stat, int decimals) {
-  if (stat.is_null()) return "";
-  std::string s = fmt::format("{:.{}f}", stat.at("mean").get<double>(), decimals);
-  if (!stat.at("std").is_null())
-    s += fmt::format(" ± {:.{}f}", stat.at("std").get<double>(), decimals);
-  return s;
-}
 
 }  // namespace
 
@@ -140,12 +121,12 @@ nlohmann::json aggregate_unlearning(const std::vector<SeedAudit>& audits) {
     nlohmann::json models = nlohmann::json::array();
     for (const auto& model : g.model_order) {
       nlohmann::json m = {{"model", model}};
-      for (const auto& [key, xs] : g.values.at(model)) m[key] = stat_of(xs);
+      for (const auto& [key, xs] : g.values.at(model)) m[key] = stat_json(xs);
       models.push_back(std::move(m));
     }
     out.push_back({{"request", request},
                    {"seeds", g.seeds},
-                   {"forget_size", stat_of(g.forget_size)},
+                   {"forget_size", stat_json(g.forget_size)},
                    {"models", std::move(models)}});
   }
   return out;
@@ -157,7 +138,7 @@ std::string unlearning_markdown(const nlohmann::json& aggregate) {
     std::vector<std::string> seeds;
     for (const auto& s : r.at("seeds")) seeds.push_back(std::to_string(s.get<int64_t>()));
     md += fmt::format("### `{}`: forget set {} pairs, seeds {}\n\n", r.at("request").get<std::string>(),
-                      cell(r.at("forget_size"), 0), join(seeds, ", "));
+                      stat_cell(r.at("forget_size"), 0), join(seeds, ", "));
     std::vector<std::string> header = {"model"}, rule = {"---"};
     for (const auto& metric : kMetrics) {
       header.emplace_back(metric.header);
@@ -167,7 +148,7 @@ std::string unlearning_markdown(const nlohmann::json& aggregate) {
     for (const auto& m : r.at("models")) {
       std::vector<std::string> cells = {m.at("model").get<std::string>()};
       for (const auto& metric : kMetrics)
-        cells.push_back(m.contains(metric.key) ? cell(m.at(metric.key), metric.decimals) : "");
+        cells.push_back(m.contains(metric.key) ? stat_cell(m.at(metric.key), metric.decimals) : "");
       md += "| " + join(cells, " | ") + " |\n";
     }
     md += "\n";

@@ -22,7 +22,6 @@ Gallery make_gallery(const data::Dataset& ds, const std::vector<int64_t>& pair_i
   return g;
 }
 
-namespace {
 torch::Tensor embed_batches(int64_t n, int64_t batch, const Context& ctx,
                             const std::function<torch::Tensor(int64_t, int64_t)>& encode) {
   std::vector<torch::Tensor> out;
@@ -35,19 +34,11 @@ torch::Tensor embed_batches(int64_t n, int64_t batch, const Context& ctx,
   return out.empty() ? torch::empty({0, 0}) : torch::cat(out).cpu();
 }
 
-// Puts the model in eval mode for the scope and restores the previous mode.
-struct EvalMode {
-  explicit EvalMode(models::Clip& m) : m_(m), was_training_(m->is_training()) { m->eval(); }
-  ~EvalMode() { m_->train(was_training_); }
-  models::Clip& m_;
-  bool was_training_;
-};
-}  // namespace
 
 torch::Tensor embed_images(models::Clip& model, const torch::Tensor& images_u8, const Context& ctx,
                            int64_t batch) {
   torch::NoGradGuard ng;
-  EvalMode em(model);
+  EvalMode em(*model);
   return embed_batches(images_u8.size(0), batch, ctx, [&](int64_t s, int64_t e) {
     return model->encode_image(data::normalize_images(images_u8.slice(0, s, e)).to(ctx.device()));
   });
@@ -56,7 +47,7 @@ torch::Tensor embed_images(models::Clip& model, const torch::Tensor& images_u8, 
 torch::Tensor embed_texts(models::Clip& model, const torch::Tensor& tokens, const Context& ctx,
                           int64_t batch) {
   torch::NoGradGuard ng;
-  EvalMode em(model);
+  EvalMode em(*model);
   return embed_batches(tokens.size(0), batch, ctx, [&](int64_t s, int64_t e) {
     return model->encode_text(tokens.slice(0, s, e).to(ctx.device()));
   });

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -21,6 +22,24 @@ struct Gallery {
   std::vector<std::pair<int64_t, int64_t>> positives;
 };
 Gallery make_gallery(const data::Dataset& ds, const std::vector<int64_t>& pair_ids);
+
+// Rows [0, n) encoded `batch` at a time (encode(s, e) returns rows s..e-1) under the context's
+// autocast → (n, D) unit-norm float on the CPU. The caller holds the no-grad / eval scopes.
+torch::Tensor embed_batches(int64_t n, int64_t batch, const Context& ctx,
+                            const std::function<torch::Tensor(int64_t, int64_t)>& encode);
+
+// Puts a module in eval mode for the scope and restores its previous mode.
+class EvalMode {
+ public:
+  explicit EvalMode(torch::nn::Module& m) : m_(m), was_training_(m.is_training()) { m.eval(); }
+  ~EvalMode() { m_.train(was_training_); }
+  EvalMode(const EvalMode&) = delete;
+  EvalMode& operator=(const EvalMode&) = delete;
+
+ private:
+  torch::nn::Module& m_;
+  bool was_training_;
+};
 
 // images_u8 (N,3,S,S) uint8 → (N,D) unit-norm float, eval mode, no grad, in batches.
 torch::Tensor embed_images(models::Clip& model, const torch::Tensor& images_u8, const Context& ctx,

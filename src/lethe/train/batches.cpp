@@ -19,6 +19,23 @@ std::vector<std::vector<int64_t>> epoch_batches(const std::vector<int64_t>& pair
   return out;
 }
 
+torch::Tensor shift_images(const torch::Tensor& images, int64_t shift, std::mt19937_64& rng) {
+  // Pad with white, then gather a shifted S×S window per sample.
+  const int64_t b = images.size(0), s = images.size(2), pad = shift;
+  auto padded = torch::constant_pad_nd(images, {pad, pad, pad, pad}, 255);
+  std::vector<int64_t> dy(b), dx(b);
+  for (int64_t i = 0; i < b; ++i) {
+    dy[i] = static_cast<int64_t>(uniform_index(2 * pad + 1, rng));
+    dx[i] = static_cast<int64_t>(uniform_index(2 * pad + 1, rng));
+  }
+  auto base = torch::arange(s, torch::kLong);
+  auto rows = base.unsqueeze(0) + torch::tensor(dy, torch::kLong).unsqueeze(1);  // (B,S)
+  auto cols = base.unsqueeze(0) + torch::tensor(dx, torch::kLong).unsqueeze(1);
+  auto bi = torch::arange(b, torch::kLong).view({b, 1, 1, 1});
+  auto ci = torch::arange(images.size(1), torch::kLong).view({1, -1, 1, 1});
+  return padded.index({bi, ci, rows.view({b, 1, s, 1}), cols.view({b, 1, 1, s})});
+}
+
 BatchMaker::BatchMaker(const data::Dataset& ds, torch::Tensor tokens, int64_t shift)
     : ds_(ds), tokens_(std::move(tokens)), shift_(shift) {}
 
@@ -30,22 +47,7 @@ Batch BatchMaker::make(const std::vector<int64_t>& pair_ids, std::mt19937_64* rn
     img[i] = p.image, cap[i] = p.caption, grp[i] = p.unit;
   }
   auto images = ds_.images.index_select(0, torch::tensor(img, torch::kLong));
-  if (rng && shift_ > 0) {
-    // Random translation: pad with white, then gather a shifted S×S window per sample.
-    const int64_t s = images.size(2), pad = shift_;
-    auto padded = torch::constant_pad_nd(images, {pad, pad, pad, pad}, 255);
-    std::vector<int64_t> dy(b), dx(b);
-    for (int64_t i = 0; i < b; ++i) {
-      dy[i] = static_cast<int64_t>(uniform_index(2 * pad + 1, *rng));
-      dx[i] = static_cast<int64_t>(uniform_index(2 * pad + 1, *rng));
-    }
-    auto base = torch::arange(s, torch::kLong);
-    auto rows = base.unsqueeze(0) + torch::tensor(dy, torch::kLong).unsqueeze(1);  // (B,S)
-    auto cols = base.unsqueeze(0) + torch::tensor(dx, torch::kLong).unsqueeze(1);
-    auto bi = torch::arange(b, torch::kLong).view({b, 1, 1, 1});
-    auto ci = torch::arange(images.size(1), torch::kLong).view({1, -1, 1, 1});
-    images = padded.index({bi, ci, rows.view({b, 1, s, 1}), cols.view({b, 1, 1, s})});
-  }
+  if (rng && shift_ > 0) images = shift_images(images, shift_, *rng);
   return {data::normalize_images(images), tokens_.index_select(0, torch::tensor(cap, torch::kLong)),
           torch::tensor(grp, torch::kLong)};
 }

@@ -22,6 +22,9 @@ struct Batch {
 std::vector<std::vector<int64_t>> epoch_batches(const std::vector<int64_t>& pair_ids,
                                                 int64_t batch_size, std::mt19937_64& rng);
 
+// Random translation by up to `shift` pixels per image (white fill): images (B,3,S,S) uint8.
+torch::Tensor shift_images(const torch::Tensor& images, int64_t shift, std::mt19937_64& rng);
+
 class BatchMaker {
  public:
   // tokens: (NC,L) int64 for every caption of ds. shift: random translation in pixels.

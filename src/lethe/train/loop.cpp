@@ -8,9 +8,10 @@
 
 namespace lethe::train {
 
-std::unique_ptr<torch::optim::AdamW> make_optimizer(models::Clip& model, const TrainConfig& cfg) {
+std::unique_ptr<torch::optim::AdamW> make_optimizer(torch::nn::Module& module,
+                                                    const TrainConfig& cfg) {
   std::vector<torch::Tensor> decay, no_decay;
-  for (const auto& p : model->named_parameters()) {
+  for (const auto& p : module.named_parameters()) {
     if (!p.value().requires_grad()) continue;
     (p.value().dim() >= 2 ? decay : no_decay).push_back(p.value());
   }
@@ -46,6 +47,26 @@ void clear_grads(torch::optim::Optimizer& opt) {
     for (auto& p : g.params()) p.mutable_grad().reset();
 }
 
+void clip_and_step(torch::optim::Optimizer& opt, double clip_grad) {
+  if (clip_grad > 0) {
+    std::vector<torch::Tensor> params;
+    for (auto& g : opt.param_groups())
+      for (auto& p : g.params()) params.push_back(p);
+    torch::nn::utils::clip_grad_norm_(params, clip_grad);
+  }
+  opt.step();
+}
+
+double descend(torch::optim::Optimizer& opt, const torch::Tensor& loss, double clip_grad,
+               const std::string& who) {
+  clear_grads(opt);
+  loss.backward();
+  clip_and_step(opt, clip_grad);
+  const double l = loss.item<double>();
+  LETHE_ENSURE(std::isfinite(l), "{} diverged: loss is {} (lower train.lr?)", who, l);
+  return l;
+}
+
 double train_step(models::Clip& model, torch::optim::Optimizer& opt, const Batch& batch,
                   const TrainConfig& cfg, const Context& ctx, const LoopHooks& hooks,
                   StepTimes* times) {
@@ -56,13 +77,7 @@ double train_step(models::Clip& model, torch::optim::Optimizer& opt, const Batch
   loss.backward();
   const double backward_end = clock.seconds();
   if (hooks.after_backward) hooks.after_backward();
-  if (cfg.clip_grad > 0) {
-    std::vector<torch::Tensor> params;
-    for (auto& g : opt.param_groups())
-      for (auto& p : g.params()) params.push_back(p);
-    torch::nn::utils::clip_grad_norm_(params, cfg.clip_grad);
-  }
-  opt.step();
+  clip_and_step(opt, cfg.clip_grad);
   const double l = loss.item<double>();
   LETHE_ENSURE(std::isfinite(l), "training diverged: loss is {} (lower train.lr?)", l);
   if (times) *times = {forward_end, backward_end - forward_end, clock.seconds() - backward_end};

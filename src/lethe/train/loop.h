@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "lethe/core/context.h"
@@ -15,15 +16,28 @@
 
 namespace lethe::train {
 
-// AdamW over the model's trainable parameters; decay only on matrices (OpenCLIP's rule:
+// AdamW over a module's trainable parameters; decay only on matrices (OpenCLIP's rule:
 // gains, biases and logit_scale are not decayed).
-std::unique_ptr<torch::optim::AdamW> make_optimizer(models::Clip& model, const TrainConfig& cfg);
+std::unique_ptr<torch::optim::AdamW> make_optimizer(torch::nn::Module& module,
+                                                    const TrainConfig& cfg);
+inline std::unique_ptr<torch::optim::AdamW> make_optimizer(models::Clip& model,
+                                                           const TrainConfig& cfg) {
+  return make_optimizer(*model, cfg);
+}
 void set_lr(torch::optim::Optimizer& opt, double lr);
 
 // Drops the gradients of the optimiser's parameters (PyTorch's zero_grad(set_to_none=True)):
 // the next backward writes fresh gradients instead of adding into zero-filled ones, which saves
 // a fill and an add per parameter and step. Every reader of .grad() checks defined().
 void clear_grads(torch::optim::Optimizer& opt);
+
+// Clips the gradients' global norm at clip_grad (0 = off), then steps the optimiser.
+void clip_and_step(torch::optim::Optimizer& opt, double clip_grad);
+
+// Clears the gradients, back-propagates `loss`, clips and steps; returns the loss value. Error
+// naming `who` when it is not finite.
+double descend(torch::optim::Optimizer& opt, const torch::Tensor& loss, double clip_grad,
+               const std::string& who);
 
 // The contrastive loss of one batch (forward of both towers under the context's autocast).
 torch::Tensor batch_loss(models::Clip& model, const Batch& batch, const Context& ctx);
