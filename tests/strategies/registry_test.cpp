@@ -13,16 +13,20 @@ namespace {
 
 using lethe::testing::expect_input_error;
 
-const std::vector<std::string> kAll = {"fedadagrad", "fedadam",  "fedavg", "fedavgm",
-                                       "fedprox",    "fedyogi",  "median", "trimmed_mean"};
+const std::vector<std::string> kAll = {"creamfl", "fedadagrad", "fedadam",      "fedavg", "fedavgm",
+                                       "fedprox", "fedyogi",    "median", "trimmed_mean"};
 
-TEST(StrategyRegistry, ListsExactlyTheEightStrategies) {
+TEST(StrategyRegistry, ListsExactlyTheNineStrategies) {
   register_builtin_strategies();
   EXPECT_EQ(strategies().names(), kAll);  // names() is sorted
   for (const auto* e : strategies().entries()) {
     EXPECT_FALSE(e->description.empty()) << e->name;
     fl::FlConfig cfg;
     cfg.strategy = e->name;
+    if (e->name == "creamfl") {  // representation-level: no weight-averaging strategy object
+      expect_input_error([&] { make_strategy(cfg); }, {"exchanges representations, not weights"});
+      continue;
+    }
     auto s = e->factory(cfg);
     ASSERT_NE(s, nullptr) << e->name;
     EXPECT_EQ(s->name(), e->name);  // checkpoints record name(); it must be the registry key
@@ -41,7 +45,7 @@ TEST(StrategyRegistry, UnknownNamesGetASuggestionAndTheValidList) {
   cfg.strategy = "fedadm";
   expect_input_error([&] { make_strategy(cfg); },
                      {"unknown strategy 'fedadm'", "did you mean 'fedadam'?",
-                      "valid: fedadagrad, fedadam, fedavg, fedavgm, fedprox, fedyogi, median, "
+                      "valid: creamfl, fedadagrad, fedadam, fedavg, fedavgm, fedprox, fedyogi, median, "
                       "trimmed_mean"});
   cfg.strategy = "trimmed-mean";
   expect_input_error([&] { make_strategy(cfg); }, {"did you mean 'trimmed_mean'?"});
@@ -55,7 +59,7 @@ TEST(StrategyRegistry, UnknownNamesGetASuggestionAndTheValidList) {
   } catch (const InputError& e) {
     const std::string msg = e.what();
     EXPECT_EQ(msg.find("did you mean"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("valid: fedadagrad"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("valid: creamfl, fedadagrad"), std::string::npos) << msg;
   }
 }
 

@@ -7,6 +7,7 @@
 #include "lethe/core/log.h"
 #include "lethe/core/metrics.h"
 #include "lethe/core/rng.h"
+#include "lethe/creamfl/train.h"
 #include "lethe/experiment/federated.h"
 #include "lethe/train/central.h"
 #include "lethe/train/checkpoint.h"
@@ -82,6 +83,13 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
     auto st = train::train_central(model, ds, text.tokens, ds.train, cfg.train, ctx, metrics);
     extra["steps"] = st.steps;
     extra["samples"] = st.samples;
+  } else if (cfg.fl.strategy == "creamfl") {
+    // Representation-level federation: its own rounds (creamfl/train.h), simulated in process.
+    LETHE_CHECK(!opts.resume, "a creamfl run cannot be resumed: its clients' models are not "
+                              "checkpointed; start it again in a new folder");
+    LETHE_CHECK(!opts.transport, "creamfl runs in simulation only (lethe train), not over lethe server");
+    extra = creamfl::train_creamfl(model, ds, text.tokens,
+                                   {cfg.creamfl, cfg.fl, cfg.train, cfg.data}, ctx, out_dir, metrics);
   } else {
     extra = train_federated(model, ds, text.tokens, cfg, ctx, out_dir, metrics, opts);
   }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "lethe/core/context.h"
+#include "lethe/creamfl/creamfl_config.h"
 #include "lethe/data/dataset.h"
 #include "lethe/fl/fl_config.h"
 #include "lethe/fl/transport.h"
@@ -42,6 +43,7 @@ struct ExperimentConfig {
   train::TrainConfig train;
   train::EvalConfig eval;
   fl::FlConfig fl;
+  creamfl::CreamConfig creamfl;  // fl.strategy = "creamfl"
 
   template <class V>
   void visit(V& v) {
@@ -51,6 +53,7 @@ struct ExperimentConfig {
     v.section("train", train);
     v.section("eval", eval);
     v.section("fl", fl);
+    v.section("creamfl", creamfl);
   }
 };
 

@@ -39,6 +39,16 @@ void register_builtin_strategies() {
   r.add("median", "coordinate-wise median of client updates (robust)", [](const fl::FlConfig& c) {
     return std::make_unique<AveragingStrategy>(c, "median", Rule::kMedian, 0.0);
   });
+  // CreamFL exchanges representations of a public set, not weights: lethe train runs it through
+  // creamfl::train_creamfl (experiment.cpp); it is listed here so that fl.strategy and
+  // `lethe methods` know it, and asking it for a weight-averaging strategy is a one-line error.
+  r.add("creamfl",
+        "representation ensemble on a public set for heterogeneous clients (Yu et al. 2023)",
+        [](const fl::FlConfig&) -> std::unique_ptr<fl::Strategy> {
+          throw InputError(
+              "strategy 'creamfl' exchanges representations, not weights: it runs through lethe "
+              "train (creamfl), not a weight-averaging federation (lethe server, unlearning replays)");
+        });
 }
 
 std::unique_ptr<fl::Strategy> make_strategy(const fl::FlConfig& cfg) {

@@ -1,0 +1,163 @@
+#include "lethe/creamfl/train.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "lethe/core/error.h"
+#include "lethe/core/fs.h"
+#include "lethe/core/log.h"
+#include "lethe/core/rng.h"
+#include "lethe/core/stopwatch.h"
+#include "lethe/creamfl/ensemble.h"
+#include "lethe/creamfl/party.h"
+#include "lethe/creamfl/server.h"
+#include "lethe/eval/embed.h"
+#include "lethe/fl/sampling.h"
+
+namespace lethe::creamfl {
+
+namespace {
+
+data::Dataset load_fashion(const CreamInputs& in) {
+  data::DataConfig c;
+  c.name = "fashion-mnist";
+  c.image_size = in.data.image_size;
+  c.limit = in.cream.fashion_images;
+  c.cache = in.data.cache;
+  return data::load(c);
+}
+
+int64_t parameter_count(torch::nn::Module& m) {
+  int64_t n = 0;
+  for (const auto& p : m.parameters()) n += p.numel();
+  return n;
+}
+
+// Bytes of a (|P|,D) fp32 representation matrix.
+int64_t rep_bytes(int64_t num_public, int64_t dim) { return num_public * dim * int64_t(sizeof(float)); }
+
+}  // namespace
+
+nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
+                             const torch::Tensor& tokens, const CreamInputs& in,
+                             const Context& ctx, const std::string& out_dir,
+                             MetricsWriter& metrics, const RoundProbe& probe) {
+  const Stopwatch clock;
+  const auto& cc = in.cream;
+  const auto& mc = server->config();
+  std::optional<data::Dataset> fashion;
+  if (cc.fashion_clients > 0) fashion = load_fashion(in);
+  const auto part = make_cream_partition(cc, in.fl, ds, fashion ? &*fashion : nullptr, ctx.seed());
+  write_file_atomic(out_dir + "/partition.json", to_json(part).dump() + "\n");
+
+  PartyShapes shapes;
+  shapes.image_size = mc.image_size;
+  shapes.embed_dim = mc.embed_dim;
+  shapes.vocab_size = mc.vocab_size;
+  shapes.context_length = mc.context_length;
+  shapes.emoji_classes = part.emoji_classes;
+  shapes.fashion_classes = part.fashion_classes;
+  std::vector<std::unique_ptr<Party>> parties;
+  const int64_t n = static_cast<int64_t>(part.parties.size());
+  const int64_t server_params = parameter_count(*server);
+  nlohmann::json roster = nlohmann::json::array();
+  for (int64_t k = 0; k < n; ++k) {
+    parties.push_back(make_party(part.parties[k], cc, shapes, in.train, ds, tokens,
+                                 fashion ? &*fashion : nullptr, stream_seed(ctx.seed(), 0, k, Stream::kInit)));
+    const int64_t params = parties.back()->num_parameters();
+    LETHE_CHECK(params < server_params,
+                "creamfl: client '{}' has {} parameters, not fewer than the server's {}: make the "
+                "server larger or the clients smaller",
+                part.parties[k].name, params, server_params);
+    roster.push_back({{"name", part.parties[k].name}, {"kind", kind_name(part.parties[k].kind)},
+                      {"examples", part.parties[k].items.size()}, {"parameters", params}});
+  }
+  PublicSet pub(ds, tokens, part.public_pairs);
+  log::info("creamfl: server CLIP ({} parameters), {} public pairs, {} clients ({} paired, {} image, "
+            "{} text, {} fashion), aggregation {}, regularisers {}",
+            server_params, pub.size(), n, cc.paired_clients, cc.image_clients, cc.text_clients,
+            cc.fashion_clients, cc.aggregation, cc.regularizer);
+
+  CreamServer srv(server, ds, tokens, in.train, ctx);
+  LocalSettings local;
+  local.epochs = in.fl.local_epochs;
+  local.max_steps = in.fl.local_steps;
+  local.mode = parse_regularizer(cc.regularizer);
+  local.reg_weight = cc.reg_weight;
+  local.tau = cc.reg_tau;
+  local.public_batch = cc.public_batch;
+  const auto rule = parse_aggregation(cc.aggregation);
+  const int64_t rows = chunk_rows(pub.size(), cc.chunk_bytes_mb << 20);
+  const int64_t g_bytes = rep_bytes(pub.size(), mc.embed_dim);
+
+  std::vector<int64_t> everyone(n);
+  for (int64_t k = 0; k < n; ++k) everyone[k] = k;
+  int64_t fits = 0, bytes_up = 0, bytes_down = 0, weight_bytes = 0, steps = 0;
+  double val_r1 = 0;
+  for (int64_t r = 1; r <= in.fl.rounds; ++r) {
+    if (probe.before) probe.before(r);
+    const Stopwatch round_clock;
+    nlohmann::json ev = {{"round", r}};
+    auto rng = make_engine(ctx.seed(), r, -1, Stream::kShuffle);
+    if (cc.server_public_epoch) ev["public_loss"] = srv.public_epoch(pub, rng);
+    const auto sampled =
+        n == 0 ? std::vector<int64_t>{}
+               : fl::sample_clients(ctx.seed(), r, everyone,
+                                    fl::sample_size(n, in.fl.fraction_fit, in.fl.clients_per_round,
+                                                    in.fl.min_fit_clients));
+    if (!sampled.empty()) {
+      const auto global = srv.represent(pub);
+      RepresentationAggregator img(rule, global.text, pub.units(), rows);
+      RepresentationAggregator txt(rule, global.image, pub.units(), rows);
+      double task = 0, reg = 0, local_s = 0;
+      int64_t up = 0;
+      for (int64_t k : sampled) {
+        auto crng = make_engine(ctx.seed(), r, k, Stream::kShuffle);
+        const auto st = parties[k]->train_round(pub, global, local, ctx, crng);
+        const auto reps = parties[k]->represent(pub, ctx);
+        if (reps.image.defined()) img.add(reps.image), up += g_bytes;
+        if (reps.text.defined()) txt.add(reps.text), up += g_bytes;
+        task += st.task_loss, reg += st.reg_loss, local_s += st.train_s, steps += st.steps;
+      }
+      Representations targets;
+      if (img.count() > 0) targets.image = img.result();
+      if (txt.count() > 0) targets.text = txt.result();
+      if (cc.distill_weight > 0) ev["distill_loss"] = srv.distill(pub, targets, cc.distill_weight, rng);
+      const auto m = static_cast<int64_t>(sampled.size());
+      const int64_t down = m * 2 * g_bytes;  // G_I and G_T to every sampled client
+      const int64_t fedavg = m * 2 * server_params * int64_t(sizeof(float));
+      fits += m, bytes_up += up, bytes_down += down, weight_bytes += fedavg;
+      ev["clients"] = m;
+      ev["task_loss"] = task / double(m);
+      ev["reg_loss"] = reg / double(m);
+      ev["local_s"] = local_s;
+      ev["bytes_up"] = up;
+      ev["bytes_down"] = down;
+      ev["fedavg_bytes"] = fedavg;
+    }
+    if (!part.val_pairs.empty()) {
+      val_r1 = eval::evaluate_pairs(server, ds, tokens, part.val_pairs, ctx).r1;
+      ev["val_r1"] = val_r1;
+    }
+    ev["round_s"] = round_clock.seconds();
+    if (probe.after) probe.after(r);
+    metrics.write("round", ev);
+    log::info("creamfl round {}/{}: {} clients, val R@1 {:.2f} ({:.1f} s)", r, in.fl.rounds,
+              sampled.size(), val_r1, round_clock.seconds());
+  }
+  return {{"rounds", in.fl.rounds},
+          {"client_fits", fits},
+          {"steps", steps},
+          {"public_pairs", pub.size()},
+          {"val_pairs", part.val_pairs.size()},
+          {"server_parameters", server_params},
+          {"clients", roster},
+          {"bytes_up", bytes_up},
+          {"bytes_down", bytes_down},
+          {"representation_bytes", bytes_up + bytes_down},
+          {"fedavg_weight_bytes", weight_bytes},
+          {"final_val_r1", val_r1},
+          {"wall_s", clock.seconds()}};
+}
+
+}  // namespace lethe::creamfl

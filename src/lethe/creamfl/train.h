@@ -1,0 +1,44 @@
+#pragma once
+// A CreamFL federation end to end (METHODS.md §1): partition, parties, and the rounds — server
+// public epoch, global representations, local training with the regularisers, representation
+// upload, aggregation (ensemble or average), server distillation — with a metrics event per
+// round and the communication of every round counted against what FedAvg would have moved.
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <functional>
+#include <string>
+
+#include "lethe/core/context.h"
+#include "lethe/core/metrics.h"
+#include "lethe/creamfl/creamfl_config.h"
+#include "lethe/creamfl/partition.h"
+#include "lethe/data/dataset.h"
+#include "lethe/fl/fl_config.h"
+#include "lethe/models/clip.h"
+#include "lethe/train/train_config.h"
+
+namespace lethe::creamfl {
+
+struct CreamInputs {
+  const CreamConfig& cream;
+  const fl::FlConfig& fl;               // rounds, sampling, local_epochs / local_steps, partition
+  const train::TrainConfig& train;      // every party's and the server's AdamW, batch, augmentation
+  const data::DataConfig& data;         // the emoji data (Fashion-MNIST is loaded beside it)
+};
+
+// What a round costs in memory and bytes, for benchmarks.
+struct RoundProbe {
+  // Called at the start of every round and after its last step (e.g. to reset and read the
+  // process's peak RSS).
+  std::function<void(int64_t round)> before, after;
+};
+
+// Trains the server CLIP `server` (ds: the emoji dataset, tokens: every caption's tokens) and
+// writes <out_dir>/partition.json; returns the run's totals for summary.json ("training").
+nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
+                             const torch::Tensor& tokens, const CreamInputs& in,
+                             const Context& ctx, const std::string& out_dir,
+                             MetricsWriter& metrics, const RoundProbe& probe = {});
+
+}  // namespace lethe::creamfl

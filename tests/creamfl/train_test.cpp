@@ -1,0 +1,169 @@
+// A CreamFL federation end to end through lethe train's entry point (run_experiment): the run
+// folder, the rounds' metrics and communication, determinism, the ablations, and bad configs.
+#include "lethe/creamfl/train.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "common/test_util.h"
+#include "lethe/core/fs.h"
+#include "lethe/core/safetensors.h"
+#include "lethe/creamfl/public_set.h"
+#include "lethe/creamfl/server.h"
+#include "lethe/experiment/experiment.h"
+#include "lethe/train/checkpoint.h"
+#include "lethe/train/text.h"
+
+namespace lethe::creamfl {
+namespace {
+
+using nlohmann::json;
+using lethe::testing::expect_input_error;
+using lethe::testing::test_temp_dir;
+
+// Two paired clients, one image-only and one text-only client on shapes, one Fashion-MNIST
+// client; a tiny server CLIP that is still larger than every client.
+const char* kToml =
+    "[run]\nname = \"cream\"\nmode = \"federated\"\nthreads = 1\nprecision = \"fp32\"\n"
+    "[data]\nname = \"shapes\"\nimage_size = 16\nshapes_train = 300\nshapes_test = 32\n"
+    "[model]\npreset = \"tiny\"\n"
+    "[train]\nbatch_size = 16\nnum_merges = 50\n[eval]\ntrain_units = 32\n"
+    "[fl]\nstrategy = \"creamfl\"\nrounds = 2\nlocal_epochs = 1\npartition = \"iid\"\n"
+    "min_units_per_client = 2\n"
+    "[creamfl]\npaired_clients = 2\nimage_clients = 1\ntext_clients = 1\nfashion_clients = 1\n"
+    "fashion_images = 200\nclass_label = \"shape\"\npaired_width = 16\npaired_patch = 8\n"
+    "cnn_channels = 8\ngru_width = 16\npublic_batch = 16\n";
+
+json run(const std::string& dir, const std::vector<std::string>& overrides = {}) {
+  auto cfg = experiment::parse_experiment(kToml, "cream.toml", overrides);
+  return experiment::run_experiment(cfg, dir);
+}
+
+std::vector<json> events(const std::string& dir, const std::string& kind) {
+  std::vector<json> out;
+  std::ifstream in(dir + "/metrics.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    auto j = json::parse(line);
+    if (j["event"] == kind) out.push_back(j);
+  }
+  return out;
+}
+
+TEST(CreamTrain, RoundsReportValidationRecallAndTheirCommunication) {
+  const auto dir = test_temp_dir("creamfl").string();
+  const auto summary = run(dir);
+  const auto part = json::parse(read_file(dir + "/partition.json"));
+  const auto n_pub = static_cast<int64_t>(part["public_pairs"].size());
+  ASSERT_GT(n_pub, 0);
+  ASSERT_EQ(part["parties"].size(), 5u);
+  // Public, validation and client data never overlap (emoji-side items are pair, image or
+  // caption ids; compare the pair-level ones).
+  std::set<int64_t> seen;
+  for (auto key : {"public_pairs", "val_pairs"})
+    for (int64_t p : part[key]) EXPECT_TRUE(seen.insert(p).second) << p;
+  for (const auto& party : part["parties"])
+    if (party["kind"] == "paired")
+      for (int64_t p : party["items"]) EXPECT_TRUE(seen.insert(p).second) << p;
+
+  const auto rounds = events(dir, "round");
+  ASSERT_EQ(rounds.size(), 2u);
+  const int64_t matrix = n_pub * 32 * 4;  // |P| × embed_dim × fp32
+  for (const auto& r : rounds) {
+    EXPECT_EQ(r["clients"], 5);
+    EXPECT_TRUE(r.contains("val_r1"));
+    EXPECT_TRUE(r.contains("distill_loss"));
+    EXPECT_GT(r["reg_loss"].get<double>(), 0.0);
+    // Uploads: both modalities from 2 paired clients, one from each uni-modal client.
+    EXPECT_EQ(r["bytes_up"], 7 * matrix);
+    EXPECT_EQ(r["bytes_down"], 5 * 2 * matrix);
+  }
+  const auto& t = summary["training"];
+  EXPECT_EQ(t["public_pairs"], n_pub);
+  EXPECT_LT(t["representation_bytes"].get<int64_t>(), t["fedavg_weight_bytes"].get<int64_t>());
+  for (const auto& c : t["clients"])
+    EXPECT_LT(c["parameters"].get<int64_t>(), t["server_parameters"].get<int64_t>()) << c;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/checkpoints/final.safetensors"));
+  EXPECT_TRUE(summary["eval"].contains("test"));
+}
+
+TEST(CreamTrain, SameSeedSameServerAndTheSeedMatters) {
+  const auto root = test_temp_dir("creamfl");
+  const std::vector<std::string> quick = {"fl.rounds=1", "creamfl.fashion_clients=0"};
+  run((root / "a").string(), quick);
+  run((root / "b").string(), quick);
+  auto with_seed = quick;
+  with_seed.push_back("run.seed=5");
+  run((root / "c").string(), with_seed);
+  auto weights = [&](const char* d) {
+    return train::load_checkpoint((root / d / "checkpoints/final.safetensors").string()).weights;
+  };
+  const auto a = weights("a"), b = weights("b"), c = weights("c");
+  bool all_equal = true, any_differs = false;
+  for (const auto& [name, t] : a) {
+    all_equal = all_equal && torch::equal(t, b.at(name));
+    any_differs = any_differs || !torch::equal(t, c.at(name));
+  }
+  EXPECT_TRUE(all_equal);
+  EXPECT_TRUE(any_differs);
+}
+
+TEST(CreamTrain, AblationsRunOnTheSamePipeline) {
+  const auto root = test_temp_dir("creamfl");
+  const std::vector<std::string> base = {"fl.rounds=1", "creamfl.fashion_clients=0"};
+  auto with = [&](std::vector<std::string> extra) {
+    extra.insert(extra.begin(), base.begin(), base.end());
+    return extra;
+  };
+  // Representation averaging, the released code's separate pass, no regularisers.
+  for (const auto& v : {with({"creamfl.aggregation=average"}), with({"creamfl.regularizer=separate"}),
+                        with({"creamfl.regularizer=none"})}) {
+    const auto dir = (root / std::to_string(std::hash<std::string>{}(v.back()))).string();
+    run(dir, v);
+    const auto r = events(dir, "round");
+    ASSERT_EQ(r.size(), 1u) << v.back();
+    if (v.back() == "creamfl.regularizer=none") EXPECT_EQ(r[0]["reg_loss"], 0.0);
+    else EXPECT_GT(r[0]["reg_loss"].get<double>(), 0.0) << v.back();
+  }
+  // The server on the public set only: no clients, nothing communicated.
+  const auto dir = (root / "public_only").string();
+  const auto s = run(dir, with({"creamfl.paired_clients=0", "creamfl.image_clients=0",
+                                "creamfl.text_clients=0"}));
+  EXPECT_EQ(s["training"]["client_fits"], 0);
+  EXPECT_EQ(s["training"]["representation_bytes"], 0);
+  EXPECT_FALSE(events(dir, "round")[0].contains("distill_loss"));
+}
+
+TEST(CreamTrain, DistillationPullsTheServerTowardsItsTargets) {
+  auto cfg = experiment::parse_experiment(kToml, "cream.toml");
+  auto w = experiment::make_workbench(cfg);
+  std::vector<int64_t> pairs(w.ds.train.begin(), w.ds.train.begin() + 64);
+  PublicSet pub(w.ds, w.text.tokens, pairs);
+  CreamServer srv(w.model, w.ds, w.text.tokens, cfg.train, w.ctx);
+  // Targets: the server's own representations, rotated (a fixed, reachable change).
+  auto g = srv.represent(pub);
+  Representations targets{torch::roll(g.image, 1, 1), torch::roll(g.text, 1, 1)};
+  std::mt19937_64 rng(1);
+  const double first = srv.distill(pub, targets, 1.0, rng);
+  double last = first;
+  for (int i = 0; i < 5; ++i) last = srv.distill(pub, targets, 1.0, rng);
+  EXPECT_LT(last, 0.8 * first);
+}
+
+TEST(CreamTrain, BadConfigsAreOneLineErrors) {
+  const auto root = test_temp_dir("creamfl");
+  auto cfg = experiment::parse_experiment(kToml, "cream.toml", {"creamfl.fashion_clients=0"});
+  expect_input_error([&] { experiment::run_experiment(cfg, (root / "r").string(), {.resume = true}); },
+                     {"cannot be resumed"});
+  expect_input_error([&] { run((root / "big").string(), {"creamfl.paired_width=256"}); },
+                     {"paired_0", "not fewer than the server's"});
+  expect_input_error([&] { run((root / "label").string(), {"creamfl.class_label=nope"}); },
+                     {"nope"});
+  expect_input_error(
+      [&] { experiment::parse_experiment(kToml, "cream.toml", {"creamfl.aggregation=vote"}); },
+      {"creamfl.aggregation"});
+}
+
+}  // namespace
+}  // namespace lethe::creamfl
