@@ -36,6 +36,10 @@ void register_builtin_suites() {
         "every unlearning method x request type (client, samples, concept) x seeds: R@1, gaps, "
         "AUC, MIA, cost vs retrain",
         unlearning_suite);
+  r.add("creamfl",
+        "CreamFL vs public-only, averaging, no regularisers, paired-only and FedAvg over seeds; "
+        "peak RSS of a round with 20,000 public pairs",
+        creamfl_suite);
 }
 
 }  // namespace lethe::bench

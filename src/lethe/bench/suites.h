@@ -45,5 +45,6 @@ nlohmann::json unlearning_suite(const SuiteArgs& args);
 nlohmann::json eval_suite(const SuiteArgs& args);
 nlohmann::json data_suite(const SuiteArgs& args);
 nlohmann::json precision_suite(const SuiteArgs& args);
+nlohmann::json creamfl_suite(const SuiteArgs& args);
 
 }  // namespace lethe::bench
