@@ -32,7 +32,7 @@ struct CreamBenchOptions {
   bool memory = true;      // measure one round with memory_public public pairs
   int64_t memory_public = 20000;
   template <class V> void visit(V& v) {
-    v("config", config, "embedded config of the federation");
+    v("config", config, "embedded config of the federation (lethe bench --config FILE: that file)");
     v("seeds", seeds, "seeds 0..seeds-1 per variant").min(1);
     v("variants", variants,
       "creamfl, public_only, average, no_reg, paired_only, fedavg (FedAvg of the server model)");
@@ -65,6 +65,8 @@ nlohmann::json run_fedavg(const experiment::ExperimentConfig& cfg, const std::st
     if (p.kind == creamfl::PartyKind::kPaired) clients.train.push_back(p.items), clients.val.emplace_back();
   clients.train.push_back(part.public_pairs), clients.val.emplace_back();
   make_dirs(dir);
+  auto resolved = cfg;
+  write_file_atomic(dir + "/config.toml", config::to_toml(resolved));  // the variant's own config
   MetricsWriter metrics(dir + "/metrics.jsonl");
   const Stopwatch clock;
   auto fcfg = cfg;
@@ -80,27 +82,36 @@ nlohmann::json run_fedavg(const experiment::ExperimentConfig& cfg, const std::st
   return summary;
 }
 
-nlohmann::json run_variant(const CreamBenchOptions& o, const std::string& variant, int64_t seed,
+// The federation's config (--config's file, else the embedded one) with `overrides`.
+experiment::ExperimentConfig experiment_of(const SuiteArgs& args, const CreamBenchOptions& o,
+                                           const std::vector<std::string>& overrides) {
+  const auto c = suite_config(args, o.config, "creamfl");
+  auto cfg = experiment::parse_experiment(c.toml, c.name, overrides);
+  LETHE_CHECK(cfg.fl.strategy == "creamfl", "bench creamfl: {} is not a CreamFL config (fl.strategy = '{}')",
+              c.name, cfg.fl.strategy);
+  return cfg;
+}
+
+nlohmann::json run_variant(const SuiteArgs& args, const CreamBenchOptions& o, const std::string& variant, int64_t seed,
                            const std::string& dir) {
-  if (std::filesystem::exists(dir + "/summary.json"))
-    return nlohmann::json::parse(read_file(dir + "/summary.json"));
-  std::filesystem::remove_all(dir);
   std::vector<std::string> overrides = {fmt::format("run.seed={}", seed),
                                         fmt::format("run.threads={}", o.threads)};
   if (o.rounds > 0) overrides.push_back(fmt::format("fl.rounds={}", o.rounds));
   const auto& extra = kVariants.at(variant);
   overrides.insert(overrides.end(), extra.begin(), extra.end());
-  const auto cfg = embedded_experiment(o.config, "creamfl", overrides);
+  const auto cfg = experiment_of(args, o, overrides);
+  if (auto summary = finished_run(cfg, dir, "creamfl")) return *summary;
+  std::filesystem::remove_all(dir);
   if (variant == "fedavg") return run_fedavg(cfg, dir);
   return experiment::run_experiment(cfg, dir);
 }
 
 // Peak RSS of one round with `public_pairs` public pairs (procedural shapes, so that P can be
 // that large), above the RSS just before the round (models and data loaded).
-nlohmann::json memory_round(const CreamBenchOptions& o, const std::string& dir) {
+nlohmann::json memory_round(const SuiteArgs& args, const CreamBenchOptions& o, const std::string& dir) {
   const int64_t units = o.memory_public * 10 / 9 + 400;
-  const auto cfg = embedded_experiment(
-      o.config, "creamfl",
+  const auto cfg = experiment_of(
+      args, o,
       {"data.name=shapes", fmt::format("data.shapes_train={}", units), "data.shapes_test=100",
        "fl.partition=iid", "fl.rounds=1", "fl.local_steps=5", "creamfl.class_label=shape",
        "creamfl.public_fraction=0.9", "creamfl.val_fraction=0.0",
@@ -130,6 +141,7 @@ nlohmann::json creamfl_suite(const SuiteArgs& args) {
   const auto o = read_suite_options<CreamBenchOptions>(args, "creamfl");
   for (const auto& v : o.variants)
     LETHE_CHECK(kVariants.count(v), "bench creamfl: unknown variant '{}'", v);
+  experiment_of(args, o, {});  // config errors before any training
   Context ctx{ContextConfig{}};
   nlohmann::json rows = nlohmann::json::array();
   std::map<std::string, std::vector<double>> r1;
@@ -137,7 +149,7 @@ nlohmann::json creamfl_suite(const SuiteArgs& args) {
     for (const auto& v : o.variants) {
       const auto dir = fmt::format("{}/creamfl/seed-{}/{}", args.out_dir, seed, v);
       std::cout << fmt::format("creamfl: {} seed {}\n", v, seed) << std::flush;
-      const auto s = run_variant(o, v, seed, dir);
+      const auto s = run_variant(args, o, v, seed, dir);
       const double test_r1 = s.at("eval").at("test").at("r1").get<double>();
       r1[v].push_back(test_r1);
       nlohmann::json row = {{"variant", v}, {"seed", seed}, {"test_r1", test_r1},
@@ -165,12 +177,12 @@ nlohmann::json creamfl_suite(const SuiteArgs& args) {
   std::cout << table;
   nlohmann::json out = {{"suite", "creamfl"},
                         {"machine", machine_info(ctx)},
-                        {"config", {{"config", o.config}, {"seeds", o.seeds}, {"rounds", o.rounds},
+                        {"config", {{"config", args.config.empty() ? "embedded:" + o.config : args.config}, {"seeds", o.seeds}, {"rounds", o.rounds},
                                     {"variants", o.variants}}},
                         {"results", rows},
                         {"summary", summary},
                         {"creamfl_minus", margins}};
-  if (o.memory) out["memory"] = memory_round(o, args.out_dir + "/creamfl/memory");
+  if (o.memory) out["memory"] = memory_round(args, o, args.out_dir + "/creamfl/memory");
   write_file_atomic(args.out_dir + "/creamfl.md", "## CreamFL benchmark\n\n" + table);
   return out;
 }

@@ -1,16 +1,33 @@
 #include "lethe/bench/suites.h"
 
 #include "lethe/core/error.h"
+#include "lethe/core/fs.h"
 #include "lethe/embedded_configs.h"
 
 namespace lethe::bench {
 
 experiment::ExperimentConfig embedded_experiment(const std::string& name, const std::string& suite,
                                                  const std::vector<std::string>& overrides) {
+  const auto c = suite_config({}, name, suite);
+  return experiment::parse_experiment(c.toml, c.name, overrides);
+}
+
+SuiteConfig suite_config(const SuiteArgs& args, const std::string& embedded_name, const std::string& suite) {
+  if (!args.config.empty()) return {args.config, read_file(args.config)};
   const auto& configs = embedded_configs();
-  auto it = configs.find(name);
-  LETHE_CHECK(it != configs.end(), "bench {}: no embedded config '{}'", suite, name);
-  return experiment::parse_experiment(it->second, "embedded:" + name, overrides);
+  auto it = configs.find(embedded_name);
+  LETHE_CHECK(it != configs.end(), "bench {}: no embedded config '{}'", suite, embedded_name);
+  return {"embedded:" + embedded_name, it->second};
+}
+
+std::optional<nlohmann::json> finished_run(const experiment::ExperimentConfig& cfg,
+                                           const std::string& dir, const std::string& suite) {
+  if (!file_exists(dir + "/config.toml")) return std::nullopt;
+  auto resolved = cfg;
+  LETHE_CHECK(read_file(dir + "/config.toml") == config::to_toml(resolved),
+              "bench {}: {} holds a run of another config; remove it or choose another --out", suite, dir);
+  if (!file_exists(dir + "/summary.json")) return std::nullopt;
+  return nlohmann::json::parse(read_file(dir + "/summary.json"));
 }
 
 Registry<Suite>& suites() {

@@ -3,6 +3,7 @@
 // <out>/<suite>.json. Suites are never part of the test suite.
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,17 @@ O read_suite_options(const SuiteArgs& args, const std::string& suite) {
 // no such config.
 experiment::ExperimentConfig embedded_experiment(const std::string& name, const std::string& suite,
                                                  const std::vector<std::string>& overrides = {});
+// The config text a training suite runs: --config's file when given, else the embedded
+// configs/<embedded_name>.toml (name: the path, or "embedded:<name>").
+struct SuiteConfig {
+  std::string name;
+  std::string toml;
+};
+SuiteConfig suite_config(const SuiteArgs& args, const std::string& embedded_name, const std::string& suite);
+// The finished run of `cfg` in `dir` (its summary.json) if there is one; an InputError naming
+// `dir` when it holds a run of another config, so results of two configs never mix.
+std::optional<nlohmann::json> finished_run(const experiment::ExperimentConfig& cfg,
+                                           const std::string& dir, const std::string& suite);
 Registry<Suite>& suites();  // filled by register_builtin_suites()
 void register_builtin_suites();
 

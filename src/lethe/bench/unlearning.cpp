@@ -12,7 +12,6 @@
 #include "lethe/core/fs.h"
 #include "lethe/core/stopwatch.h"
 #include "lethe/core/strings.h"
-#include "lethe/embedded_configs.h"
 #include "lethe/experiment/experiment.h"
 #include "lethe/unlearn/request.h"
 #include "lethe/unlearn/session.h"
@@ -92,19 +91,11 @@ UnlearningBenchOptions parse_options(const std::vector<std::string>& overrides) 
 // newest checkpoint when training was interrupted, else trained. A folder holding a run of
 // another config is an error rather than silently mixed into the results.
 nlohmann::json trained_run(const experiment::ExperimentConfig& cfg, const std::string& dir) {
-  auto resolved = cfg;
-  const std::string toml = config::to_toml(resolved);
-  const bool exists = file_exists(dir + "/config.toml");
-  if (exists) {
-    LETHE_CHECK(read_file(dir + "/config.toml") == toml,
-                "bench unlearning: {} holds a run of another config; remove it or choose another --out",
-                dir);
-    if (file_exists(dir + "/summary.json")) {
-      std::cout << fmt::format("  reusing the finished run in {}\n", dir) << std::flush;
-      return nlohmann::json::parse(read_file(dir + "/summary.json"));
-    }
+  if (auto summary = finished_run(cfg, dir, "unlearning")) {
+    std::cout << fmt::format("  reusing the finished run in {}\n", dir) << std::flush;
+    return *summary;
   }
-  const bool resume = exists && file_exists(dir + "/checkpoints/latest");
+  const bool resume = file_exists(dir + "/config.toml") && file_exists(dir + "/checkpoints/latest");
   std::cout << fmt::format("  {} the federated run in {}\n", resume ? "resuming" : "training", dir)
             << std::flush;
   return experiment::run_experiment(cfg, dir, {.resume = resume});
@@ -116,8 +107,7 @@ nlohmann::json unlearning_suite(const SuiteArgs& args) {
   const Stopwatch total_clock;
   unlearn::register_builtin_unlearners();
   const auto o = parse_options(args.overrides);
-  const std::string config_name = args.config.empty() ? "embedded:" + std::string(kDefaultConfig) : args.config;
-  const std::string toml = args.config.empty() ? embedded_configs().at(kDefaultConfig) : read_file(args.config);
+  const auto [config_name, toml] = suite_config(args, kDefaultConfig, "unlearning");
   auto config_of = [&](int64_t seed) {
     auto overrides = o.train_overrides;
     overrides.push_back(fmt::format("run.seed={}", seed));

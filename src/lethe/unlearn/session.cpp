@@ -63,6 +63,10 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
   doc.finish();
   LETHE_CHECK(cfg.run.mode == "federated", "--run {}: unlearning needs a federated run (run.mode = '{}')",
               opts.run_dir, cfg.run.mode);
+  LETHE_CHECK(cfg.fl.strategy != "creamfl",
+              "--run {}: unlearning a CreamFL run is not supported yet: its clients contribute "
+              "representations, not weight updates (docs/methods/creamfl.md)",
+              opts.run_dir);
 
   Context ctx(cfg.run.context);
   auto ck = train::load_checkpoint(ck_path);
