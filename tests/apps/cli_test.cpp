@@ -124,6 +124,13 @@ TEST(Cli, TrainAndEvalOnShapes) {
                d);
   ASSERT_EQ(e.code, 0) << e.err;
   EXPECT_TRUE(fs::exists(d / "ev" / "summary.json"));
+  // A second run into the finished folder is refused before it writes anything.
+  const auto metrics = file_bytes(d / "run/metrics.jsonl");
+  auto again = run("train --config " + (d / "c.toml").string() + " --out " + (d / "run").string(), d);
+  EXPECT_EQ(again.code, 2);
+  EXPECT_EQ(lines(again.err), 1) << again.err;
+  EXPECT_NE(again.err.find("already holds a run"), std::string::npos) << again.err;
+  EXPECT_EQ(file_bytes(d / "run/metrics.jsonl"), metrics);
 }
 
 

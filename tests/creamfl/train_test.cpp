@@ -109,6 +109,40 @@ TEST(CreamTrain, SameSeedSameServerAndTheSeedMatters) {
   EXPECT_TRUE(any_differs);
 }
 
+TEST(CreamTrain, ResumeContinuesToTheSameServerAndRefusesAnotherRun) {
+  const auto root = test_temp_dir("creamfl");
+  // Three of five clients a round: some parties have no optimiser state at the checkpoint.
+  const std::vector<std::string> base = {"fl.clients_per_round=3", "fl.checkpoint_every=1"};
+  auto with = [&](std::vector<std::string> extra) {
+    extra.insert(extra.begin(), base.begin(), base.end());
+    return extra;
+  };
+  const auto whole = run((root / "whole").string(), with({"fl.rounds=3"}));
+  run((root / "part").string(), with({"fl.rounds=1"}));
+  auto cfg = experiment::parse_experiment(kToml, "cream.toml", with({"fl.rounds=3"}));
+  const auto resumed = experiment::run_experiment(cfg, (root / "part").string(), {.resume = true});
+  auto weights = [&](const char* d) {
+    return train::load_checkpoint((root / d / "checkpoints/final.safetensors").string()).weights;
+  };
+  const auto a = weights("whole"), b = weights("part");
+  for (const auto& [name, t] : a) EXPECT_TRUE(torch::equal(t, b.at(name))) << name;
+  for (auto key : {"client_fits", "steps", "representation_bytes", "fedavg_weight_bytes", "final_val_r1"})
+    EXPECT_EQ(resumed["training"][key], whole["training"][key]) << key;
+  EXPECT_EQ(events((root / "part").string(), "round").size(), 3u);
+
+  // Another config, another seed, a folder without a checkpoint, a fresh run over a finished one.
+  auto other = experiment::parse_experiment(kToml, "cream.toml", with({"fl.rounds=4", "creamfl.reg_weight=0.9"}));
+  expect_input_error([&] { experiment::run_experiment(other, (root / "part").string(), {.resume = true}); },
+                     {"creamfl.reg_weight", "was 0.5"});
+  other = experiment::parse_experiment(kToml, "cream.toml", with({"fl.rounds=4", "run.seed=3"}));
+  expect_input_error([&] { experiment::run_experiment(other, (root / "part").string(), {.resume = true}); },
+                     {"seed 0, not 3"});
+  expect_input_error([&] { experiment::run_experiment(cfg, (root / "empty").string(), {.resume = true}); },
+                     {"no checkpoint"});
+  expect_input_error([&] { experiment::run_experiment(cfg, (root / "whole").string()); },
+                     {"already holds a run"});
+}
+
 TEST(CreamTrain, AblationsRunOnTheSamePipeline) {
   const auto root = test_temp_dir("creamfl");
   const std::vector<std::string> base = {"fl.rounds=1", "creamfl.fashion_clients=0"};
@@ -153,9 +187,6 @@ TEST(CreamTrain, DistillationPullsTheServerTowardsItsTargets) {
 
 TEST(CreamTrain, BadConfigsAreOneLineErrors) {
   const auto root = test_temp_dir("creamfl");
-  auto cfg = experiment::parse_experiment(kToml, "cream.toml", {"creamfl.fashion_clients=0"});
-  expect_input_error([&] { experiment::run_experiment(cfg, (root / "r").string(), {.resume = true}); },
-                     {"cannot be resumed"});
   expect_input_error([&] { run((root / "big").string(), {"creamfl.paired_width=256"}); },
                      {"paired_0", "not fewer than the server's"});
   expect_input_error([&] { run((root / "label").string(), {"creamfl.class_label=nope"}); },

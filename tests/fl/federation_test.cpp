@@ -208,7 +208,7 @@ TEST(Federation, TooFewAnswersSkipTheRound) {
   MetricsWriter metrics(dir + "/metrics.jsonl");
   FedRun r(cfg, dir + "/run", 5, {}, &metrics);
   r.fed.start(r.client.initial());
-  int64_t skipped = 0, applied = 0;
+  int64_t skipped = 0;
   std::vector<int64_t> applied_rounds;
   TensorMap before = r.fed.global();
   r.fed.run(std::nullopt, [&](const RoundSummary& s) {

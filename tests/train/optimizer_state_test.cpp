@@ -51,9 +51,9 @@ TEST(OptimizerState, ExportedMomentsContinueTheSameTrajectory) {
   StepFixture s;
   auto model = make_model(s.mc, 1);
   auto opt = make_optimizer(model, s.tc);
-  EXPECT_TRUE(export_adamw_state(model, *opt).empty());  // no state before the first step
+  EXPECT_TRUE(export_adamw_state(*model, *opt).empty());  // no state before the first step
   for (int i = 0; i < 2; ++i) train_step(model, *opt, s.batch, s.tc, s.ctx);
-  const auto state = export_adamw_state(model, *opt);
+  const auto state = export_adamw_state(*model, *opt);
   const auto w2 = s.weights(model);
   EXPECT_EQ(state.at("step.logit_scale").item<int64_t>(), 2);
   train_step(model, *opt, s.batch, s.tc, s.ctx);
@@ -63,7 +63,7 @@ TEST(OptimizerState, ExportedMomentsContinueTheSameTrajectory) {
   auto other = make_model(s.mc, 2);
   s.load(other, w2);
   auto resumed = make_optimizer(other, s.tc);
-  import_adamw_state(other, *resumed, state, "test");
+  import_adamw_state(*other, *resumed, state, "test");
   train_step(other, *resumed, s.batch, s.tc, s.ctx);
   EXPECT_TRUE(same(s.weights(other), continued));
 
@@ -79,12 +79,12 @@ TEST(OptimizerState, MissingOrMisshapenTensorIsNamed) {
   auto model = make_model(s.mc, 1);
   auto opt = make_optimizer(model, s.tc);
   train_step(model, *opt, s.batch, s.tc, s.ctx);
-  auto state = export_adamw_state(model, *opt);
+  auto state = export_adamw_state(*model, *opt);
   auto missing = state;
   missing.erase("exp_avg.logit_scale");
   auto fresh = make_optimizer(model, s.tc);
   try {
-    import_adamw_state(model, *fresh, missing, "client 3");
+    import_adamw_state(*model, *fresh, missing, "client 3");
     FAIL() << "expected an InputError";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("'exp_avg.logit_scale'"), std::string::npos) << e.what();
@@ -92,7 +92,7 @@ TEST(OptimizerState, MissingOrMisshapenTensorIsNamed) {
   }
   auto bent = state;
   bent["exp_avg_sq.logit_scale"] = torch::zeros({2});
-  EXPECT_THROW(import_adamw_state(model, *fresh, bent, "client 3"), InputError);
+  EXPECT_THROW(import_adamw_state(*model, *fresh, bent, "client 3"), InputError);
 }
 
 }  // namespace

@@ -125,7 +125,7 @@ nlohmann::json memory_round(const SuiteArgs& args, const CreamBenchOptions& o, c
                             [&](int64_t) { peak = peak_rss_mib(); }};
   const auto t = creamfl::train_creamfl(w.model, w.ds, w.text.tokens,
                                         {cfg.creamfl, cfg.fl, cfg.train, cfg.data}, w.ctx, dir,
-                                        metrics, probe);
+                                        metrics, {.probe = probe});
   const double above = peak - before;
   std::cout << fmt::format("creamfl memory: |P| = {}, RSS before the round {:.0f} MiB, round peak "
                            "{:.0f} MiB: {:.0f} MiB above (bound 2048)\n",

@@ -49,8 +49,9 @@ class Party {
   Party& operator=(const Party&) = delete;
 
   const PartyData& data() const { return data_; }
-  // The model, for parameter counts and checkpoints.
+  // The model and its optimiser, for parameter counts and checkpoints.
   virtual torch::nn::Module& module() = 0;
+  torch::optim::AdamW& optimizer() { return *opt_; }
   int64_t num_parameters();
 
   // One round of local training against the server's representations `global` of P.
@@ -78,7 +79,7 @@ class Party {
 
   PartyData data_;
   train::TrainConfig train_;
-  std::unique_ptr<torch::optim::Optimizer> opt_;
+  std::unique_ptr<torch::optim::AdamW> opt_;
 };
 
 // Shapes every party is built from.

@@ -31,13 +31,15 @@ class CreamServer {
   // computed without it).
   double distill(const PublicSet& pub, const Representations& targets, double beta,
                  std::mt19937_64& rng);
+  // Its AdamW, for checkpoints.
+  torch::optim::AdamW& optimizer() { return *opt_; }
 
  private:
   models::Clip& model_;
   train::TrainConfig train_;
   const Context& ctx_;
   train::BatchMaker batches_;
-  std::unique_ptr<torch::optim::Optimizer> opt_;
+  std::unique_ptr<torch::optim::AdamW> opt_;
 };
 
 }  // namespace lethe::creamfl

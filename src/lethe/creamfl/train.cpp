@@ -8,6 +8,7 @@
 #include "lethe/core/log.h"
 #include "lethe/core/rng.h"
 #include "lethe/core/stopwatch.h"
+#include "lethe/creamfl/checkpoint.h"
 #include "lethe/creamfl/ensemble.h"
 #include "lethe/creamfl/party.h"
 #include "lethe/creamfl/server.h"
@@ -41,7 +42,8 @@ int64_t rep_bytes(int64_t num_public, int64_t dim) { return num_public * dim * i
 nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
                              const torch::Tensor& tokens, const CreamInputs& in,
                              const Context& ctx, const std::string& out_dir,
-                             MetricsWriter& metrics, const RoundProbe& probe) {
+                             MetricsWriter& metrics, const CreamRunOptions& opts) {
+  const auto& probe = opts.probe;
   const Stopwatch clock;
   const auto& cc = in.cream;
   const auto& mc = server->config();
@@ -92,9 +94,21 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
 
   std::vector<int64_t> everyone(n);
   for (int64_t k = 0; k < n; ++k) everyone[k] = k;
-  int64_t fits = 0, bytes_up = 0, bytes_down = 0, weight_bytes = 0, steps = 0;
-  double val_r1 = 0;
-  for (int64_t r = 1; r <= in.fl.rounds; ++r) {
+  RunCounters c;
+  FederationState state{server, srv, parties, c};
+  fl::CheckpointStore store(out_dir + "/checkpoints", in.fl.keep_checkpoints);
+  const auto config = resume_config(in);
+  int64_t done = 0;
+  if (opts.resume) {
+    done = restore_checkpoint(store, ctx.seed(), state, config);
+    log::info("creamfl: resuming after round {} from {}", done, store.dir());
+  } else {
+    LETHE_CHECK(!store.latest(),
+                "run folder '{}' already holds a CreamFL run (checkpoints/latest): resume it or "
+                "choose another --out",
+                out_dir);
+  }
+  for (int64_t r = done + 1; r <= in.fl.rounds; ++r) {
     if (probe.before) probe.before(r);
     const Stopwatch round_clock;
     nlohmann::json ev = {{"round", r}};
@@ -117,7 +131,7 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
         const auto reps = parties[k]->represent(pub, ctx);
         if (reps.image.defined()) img.add(reps.image), up += g_bytes;
         if (reps.text.defined()) txt.add(reps.text), up += g_bytes;
-        task += st.task_loss, reg += st.reg_loss, local_s += st.train_s, steps += st.steps;
+        task += st.task_loss, reg += st.reg_loss, local_s += st.train_s, c.steps += st.steps;
       }
       Representations targets;
       if (img.count() > 0) targets.image = img.result();
@@ -126,7 +140,7 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
       const auto m = static_cast<int64_t>(sampled.size());
       const int64_t down = m * 2 * g_bytes;  // G_I and G_T to every sampled client
       const int64_t fedavg = m * 2 * server_params * int64_t(sizeof(float));
-      fits += m, bytes_up += up, bytes_down += down, weight_bytes += fedavg;
+      c.fits += m, c.bytes_up += up, c.bytes_down += down, c.fedavg_bytes += fedavg;
       ev["clients"] = m;
       ev["task_loss"] = task / double(m);
       ev["reg_loss"] = reg / double(m);
@@ -136,27 +150,28 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
       ev["fedavg_bytes"] = fedavg;
     }
     if (!part.val_pairs.empty()) {
-      val_r1 = eval::evaluate_pairs(server, ds, tokens, part.val_pairs, ctx).r1;
-      ev["val_r1"] = val_r1;
+      c.val_r1 = eval::evaluate_pairs(server, ds, tokens, part.val_pairs, ctx).r1;
+      ev["val_r1"] = c.val_r1;
     }
     ev["round_s"] = round_clock.seconds();
     if (probe.after) probe.after(r);
+    if (r % in.fl.checkpoint_every == 0 || r == in.fl.rounds) save_checkpoint(store, r, ctx.seed(), state, config);
     metrics.write("round", ev);
     log::info("creamfl round {}/{}: {} clients, val R@1 {:.2f} ({:.1f} s)", r, in.fl.rounds,
-              sampled.size(), val_r1, round_clock.seconds());
+              sampled.size(), c.val_r1, round_clock.seconds());
   }
   return {{"rounds", in.fl.rounds},
-          {"client_fits", fits},
-          {"steps", steps},
+          {"client_fits", c.fits},
+          {"steps", c.steps},
           {"public_pairs", pub.size()},
           {"val_pairs", part.val_pairs.size()},
           {"server_parameters", server_params},
           {"clients", roster},
-          {"bytes_up", bytes_up},
-          {"bytes_down", bytes_down},
-          {"representation_bytes", bytes_up + bytes_down},
-          {"fedavg_weight_bytes", weight_bytes},
-          {"final_val_r1", val_r1},
+          {"bytes_up", c.bytes_up},
+          {"bytes_down", c.bytes_down},
+          {"representation_bytes", c.bytes_up + c.bytes_down},
+          {"fedavg_weight_bytes", c.fedavg_bytes},
+          {"final_val_r1", c.val_r1},
           {"wall_s", clock.seconds()}};
 }
 

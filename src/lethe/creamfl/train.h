@@ -34,11 +34,19 @@ struct RoundProbe {
   std::function<void(int64_t round)> before, after;
 };
 
-// Trains the server CLIP `server` (ds: the emoji dataset, tokens: every caption's tokens) and
-// writes <out_dir>/partition.json; returns the run's totals for summary.json ("training").
+struct CreamRunOptions {
+  // Continue from the newest checkpoint in <out_dir>/checkpoints (checkpoint.h); otherwise the
+  // folder must hold none.
+  bool resume = false;
+  RoundProbe probe = {};
+};
+
+// Trains the server CLIP `server` (ds: the emoji dataset, tokens: every caption's tokens),
+// writes <out_dir>/partition.json and a checkpoint every fl.checkpoint_every rounds and after
+// the last; returns the run's totals for summary.json ("training").
 nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
                              const torch::Tensor& tokens, const CreamInputs& in,
                              const Context& ctx, const std::string& out_dir,
-                             MetricsWriter& metrics, const RoundProbe& probe = {});
+                             MetricsWriter& metrics, const CreamRunOptions& opts = {});
 
 }  // namespace lethe::creamfl

@@ -53,7 +53,7 @@ fl::FitRes ClipClient::fit(int64_t client, const fl::FitIns& ins) {
   load_global(ins.global);
   auto opt = train::make_optimizer(model_, cfg_);
   if (auto it = optimizer_state_.find(client); keep_optimizer_ && it != optimizer_state_.end())
-    train::import_adamw_state(model_, *opt, it->second, fmt::format("client {}", client));
+    train::import_adamw_state(*model_, *opt, it->second, fmt::format("client {}", client));
   // Local training at a constant learning rate within the round.
   train::LrSchedule sched{cfg_.lr * ins.config.lr_scale, 0, 1, 1.0};
   auto rng = make_engine(ins.seed, ins.round, client, Stream::kShuffle);
@@ -81,7 +81,7 @@ fl::FitRes ClipClient::fit(int64_t client, const fl::FitIns& ins) {
   auto st = train::run_epochs(model_, *opt, batches_, train_[client], cfg_, ctx_, sched, step,
                               ins.config.local_epochs, rng, hooks, nullptr, ins.config.local_steps);
   const double train_seconds = clock.seconds();
-  if (keep_optimizer_) optimizer_state_[client] = train::export_adamw_state(model_, *opt);
+  if (keep_optimizer_) optimizer_state_[client] = train::export_adamw_state(*model_, *opt);
   fl::FitRes res;
   {
     torch::NoGradGuard ng;

@@ -63,6 +63,11 @@ Workbench make_workbench(const ExperimentConfig& cfg) {
 nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& out_dir,
                               const RunOptions& opts) {
   const auto t0 = std::chrono::steady_clock::now();
+  // Before anything is written: a new run never overwrites another one's files.
+  for (const char* mark : {"checkpoints/latest", "summary.json"})
+    LETHE_CHECK(opts.resume || !file_exists(out_dir + "/" + mark),
+                "run folder '{}' already holds a run ({}): resume it or choose another --out", out_dir,
+                mark);
   auto w = make_workbench(cfg);
   const Context& ctx = w.ctx;
   const data::Dataset& ds = w.ds;
@@ -85,11 +90,10 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
     extra["samples"] = st.samples;
   } else if (cfg.fl.strategy == "creamfl") {
     // Representation-level federation: its own rounds (creamfl/train.h), simulated in process.
-    LETHE_CHECK(!opts.resume, "a creamfl run cannot be resumed: its clients' models are not "
-                              "checkpointed; start it again in a new folder");
     LETHE_CHECK(!opts.transport, "creamfl runs in simulation only (lethe train), not over lethe server");
     extra = creamfl::train_creamfl(model, ds, text.tokens,
-                                   {cfg.creamfl, cfg.fl, cfg.train, cfg.data}, ctx, out_dir, metrics);
+                                   {cfg.creamfl, cfg.fl, cfg.train, cfg.data}, ctx, out_dir, metrics,
+                                   {.resume = opts.resume});
   } else {
     extra = train_federated(model, ds, text.tokens, cfg, ctx, out_dir, metrics, opts);
   }

@@ -29,10 +29,6 @@ constexpr const char* kClientStateKey = "client_state";
 // Clients removed by apply_unlearning(): meta {"clients": [...]}.
 constexpr const char* kRemovedClientsKey = "removed_clients";
 
-// [fl] keys a resumed run may change: they do not alter the trajectory of the weights.
-const std::set<std::string> kResumable = {"rounds",           "evaluate_every",
-                                          "fraction_evaluate", "checkpoint_every",
-                                          "keep_checkpoints", "history_budget_mb"};
 }  // namespace
 
 json FederationTotals::to_json() const {
@@ -175,7 +171,7 @@ void Federation::check_compatible(const ServerState& s, const std::string& sourc
   auto cfg = cfg_;
   const json now = config_json(cfg);
   for (const auto& [key, value] : now.items()) {
-    if (kResumable.count(key)) continue;
+    if (resumable_key(key)) continue;
     LETHE_CHECK(s.config.contains(key) && s.config.at(key) == value,
                 "cannot resume '{}': config key 'fl.{}' was {} and is now {}", source, key,
                 s.config.contains(key) ? s.config.at(key).dump() : "unset", value.dump());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
@@ -39,6 +40,13 @@ TensorMap take_prefixed(TensorMap& all, const std::string& prefix) {
   return out;
 }
 }  // namespace
+
+bool resumable_key(const std::string& key) {
+  static const std::set<std::string> keys = {"rounds",           "evaluate_every",
+                                             "fraction_evaluate", "checkpoint_every",
+                                             "keep_checkpoints", "history_budget_mb"};
+  return keys.count(key) > 0;
+}
 
 CheckpointStore::CheckpointStore(std::string dir, int64_t keep) : dir_(std::move(dir)), keep_(keep) {}
 

@@ -34,6 +34,9 @@ struct ServerState {
   nlohmann::json counters = nlohmann::json::object();
 };
 
+// [fl] keys a resumed run may change: they do not alter the trajectory of the weights.
+bool resumable_key(const std::string& key);
+
 class CheckpointStore {
  public:
   // dir: <run>/checkpoints. keep: newest checkpoints kept after each save (0 = all).

@@ -24,10 +24,10 @@ const torch::Tensor& find(const TensorMap& state, const std::string& name, const
 
 }  // namespace
 
-TensorMap export_adamw_state(models::Clip& model, torch::optim::AdamW& opt) {
+TensorMap export_adamw_state(torch::nn::Module& module, torch::optim::AdamW& opt) {
   TensorMap out;
   auto& states = opt.state();
-  for (const auto& p : model->named_parameters()) {
+  for (const auto& p : module.named_parameters()) {
     if (!p.value().requires_grad()) continue;
     auto it = states.find(state_key(p.value()));
     if (it == states.end()) continue;
@@ -39,12 +39,12 @@ TensorMap export_adamw_state(models::Clip& model, torch::optim::AdamW& opt) {
   return out;
 }
 
-void import_adamw_state(models::Clip& model, torch::optim::AdamW& opt, const TensorMap& state,
+void import_adamw_state(torch::nn::Module& module, torch::optim::AdamW& opt, const TensorMap& state,
                         const std::string& source) {
   LETHE_CHECK(!opt.param_groups().empty() &&
                   !static_cast<torch::optim::AdamWOptions&>(opt.param_groups()[0].options()).amsgrad(),
               "optimiser state '{}': AMSGrad state is not supported", source);
-  for (const auto& p : model->named_parameters()) {
+  for (const auto& p : module.named_parameters()) {
     if (!p.value().requires_grad()) continue;
     const auto& w = p.value();
     auto s = std::make_unique<torch::optim::AdamWParamState>();
@@ -57,6 +57,36 @@ void import_adamw_state(models::Clip& model, torch::optim::AdamW& opt, const Ten
     s->step(it->second.item<int64_t>());
     opt.state()[state_key(w)] = std::move(s);
   }
+}
+
+namespace {
+constexpr std::string_view kModel = "model/", kAdamW = "adamw/";
+
+// The entries of `all` under `prefix`, prefix stripped.
+TensorMap under(const TensorMap& all, std::string_view prefix) {
+  TensorMap out;
+  for (auto it = all.lower_bound(std::string(prefix)); it != all.end() && it->first.rfind(prefix, 0) == 0; ++it)
+    out.emplace(it->first.substr(prefix.size()), it->second);
+  return out;
+}
+}  // namespace
+
+TensorMap export_training_state(torch::nn::Module& module, torch::optim::AdamW& opt) {
+  TensorMap out;
+  for (auto& [name, t] : state_dict(module)) out.emplace(std::string(kModel) + name, std::move(t));
+  for (auto& [name, t] : export_adamw_state(module, opt)) out.emplace(std::string(kAdamW) + name, std::move(t));
+  return out;
+}
+
+void import_training_state(torch::nn::Module& module, torch::optim::AdamW& opt,
+                           const TensorMap& state, const std::string& source) {
+  try {
+    load_state_dict(module, under(state, kModel));
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("{}: {}", source, e.what()));
+  }
+  const auto adamw = under(state, kAdamW);
+  if (!adamw.empty()) import_adamw_state(module, opt, adamw, source);
 }
 
 }  // namespace lethe::train
