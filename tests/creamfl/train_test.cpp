@@ -41,6 +41,12 @@ json run(const std::string& dir, const std::vector<std::string>& overrides = {})
   return experiment::run_experiment(cfg, dir);
 }
 
+// `base` followed by `extra`.
+std::vector<std::string> overrides(const std::vector<std::string>& base, std::vector<std::string> extra) {
+  extra.insert(extra.begin(), base.begin(), base.end());
+  return extra;
+}
+
 std::vector<json> events(const std::string& dir, const std::string& kind) {
   std::vector<json> out;
   std::ifstream in(dir + "/metrics.jsonl");
@@ -113,10 +119,7 @@ TEST(CreamTrain, ResumeContinuesToTheSameServerAndRefusesAnotherRun) {
   const auto root = test_temp_dir("creamfl");
   // Three of five clients a round: some parties have no optimiser state at the checkpoint.
   const std::vector<std::string> base = {"fl.clients_per_round=3", "fl.checkpoint_every=1"};
-  auto with = [&](std::vector<std::string> extra) {
-    extra.insert(extra.begin(), base.begin(), base.end());
-    return extra;
-  };
+  auto with = [&](std::vector<std::string> extra) { return overrides(base, std::move(extra)); };
   const auto whole = run((root / "whole").string(), with({"fl.rounds=3"}));
   run((root / "part").string(), with({"fl.rounds=1"}));
   auto cfg = experiment::parse_experiment(kToml, "cream.toml", with({"fl.rounds=3"}));
@@ -146,10 +149,7 @@ TEST(CreamTrain, ResumeContinuesToTheSameServerAndRefusesAnotherRun) {
 TEST(CreamTrain, AblationsRunOnTheSamePipeline) {
   const auto root = test_temp_dir("creamfl");
   const std::vector<std::string> base = {"fl.rounds=1", "creamfl.fashion_clients=0"};
-  auto with = [&](std::vector<std::string> extra) {
-    extra.insert(extra.begin(), base.begin(), base.end());
-    return extra;
-  };
+  auto with = [&](std::vector<std::string> extra) { return overrides(base, std::move(extra)); };
   // Representation averaging, the released code's separate pass, no regularisers.
   for (const auto& v : {with({"creamfl.aggregation=average"}), with({"creamfl.regularizer=separate"}),
                         with({"creamfl.regularizer=none"})}) {
