@@ -79,7 +79,7 @@ TEST(CreamTrain, RoundsReportValidationRecallAndTheirCommunication) {
   for (const auto& r : rounds) {
     EXPECT_EQ(r["clients"], 5);
     EXPECT_TRUE(r.contains("val_r1"));
-    EXPECT_TRUE(r.contains("distill_loss"));
+    EXPECT_TRUE(r.contains("public_loss"));
     EXPECT_GT(r["reg_loss"].get<double>(), 0.0);
     // Uploads: both modalities from 2 paired clients, one from each uni-modal client.
     EXPECT_EQ(r["bytes_up"], 7 * matrix);
@@ -183,6 +183,41 @@ TEST(CreamTrain, DistillationPullsTheServerTowardsItsTargets) {
   double last = first;
   for (int i = 0; i < 5; ++i) last = srv.distill(pub, targets, 1.0, rng);
   EXPECT_LT(last, 0.8 * first);
+}
+
+TEST(CreamTrain, JointDistillationMovesThePublicEpochAndBetaSetsItsPull) {
+  // The server's public epochs draw from the same shuffle stream in both modes and the clients
+  // reach the server only through β·distillation, so at β = 0 the joint mode's server is the
+  // separate mode's to the bit; at β > 0 the clients pull it elsewhere.
+  const auto root = test_temp_dir("creamfl");
+  const std::vector<std::string> base = {"fl.rounds=2", "creamfl.fashion_clients=0"};
+  auto with = [&](std::vector<std::string> extra) { return overrides(base, std::move(extra)); };
+  run((root / "separate").string(), with({"creamfl.distill_weight=0"}));
+  run((root / "joint0").string(), with({"creamfl.distill_mode=joint", "creamfl.distill_weight=0"}));
+  run((root / "joint").string(), with({"creamfl.distill_mode=joint", "creamfl.distill_weight=1"}));
+  run((root / "separate1").string(), with({"creamfl.distill_mode=separate", "creamfl.distill_weight=1"}));
+  auto weights = [&](const char* d) {
+    return train::load_checkpoint((root / d / "checkpoints/final.safetensors").string()).weights;
+  };
+  const auto a = weights("separate"), b = weights("joint0"), c = weights("joint");
+  bool same = true, moved = false;
+  for (const auto& [name, t] : a) {
+    same = same && torch::equal(t, b.at(name));
+    moved = moved || !torch::equal(t, c.at(name));
+  }
+  EXPECT_TRUE(same);
+  EXPECT_TRUE(moved);
+  // The joint round reports its public loss (L_CLIP + β·MSE) and no separate distillation; the
+  // separate mode reports both.
+  for (const auto& r : events((root / "joint").string(), "round")) {
+    EXPECT_TRUE(r.contains("public_loss"));
+    EXPECT_FALSE(r.contains("distill_loss"));
+  }
+  for (const auto& r : events((root / "separate1").string(), "round"))
+    EXPECT_TRUE(r.contains("public_loss") && r.contains("distill_loss"));
+  expect_input_error([&] {
+    run((root / "bad").string(), with({"creamfl.distill_mode=joint", "creamfl.server_public_epoch=false"}));
+  }, {"distill_mode", "server_public_epoch"});
 }
 
 TEST(CreamTrain, BadConfigsAreOneLineErrors) {

@@ -37,6 +37,10 @@ struct CreamConfig {
   double reg_tau = 0.5;              // τ of both regularisers
   std::string aggregation = "ensemble";  // ensemble (global-local) | average (FedMD-style)
   double distill_weight = 0.3;       // β on the server's distillation MSE
+  // joint: the round's public epoch moves after the aggregation and adds β·MSE to L_CLIP in the
+  // same steps; separate: the paper's step 6, an epoch of β·MSE after the public epoch, which
+  // collapsed the server here (docs/methods/creamfl.md "Measured so far").
+  std::string distill_mode = "joint";
   int64_t public_batch = 128;        // public pairs per regulariser batch
   int64_t chunk_bytes_mb = 64;       // ensemble scores: bound on one chunk's |chunk|×|P| matrix
 
@@ -66,6 +70,8 @@ struct CreamConfig {
     v("aggregation", aggregation, "ensemble | average (of the clients' representations)")
         .one_of({"ensemble", "average"});
     v("distill_weight", distill_weight, "beta on the server's distillation MSE").in(0.0, 100.0);
+    v("distill_mode", distill_mode, "joint (L_CLIP + beta MSE in one epoch) | separate (a distillation epoch)")
+        .one_of({"joint", "separate"});
     v("public_batch", public_batch, "public pairs per regulariser batch").min(2);
     v("chunk_bytes_mb", chunk_bytes_mb, "ensemble: MB bound on one chunk of scores").in(1, 65536);
   }

@@ -3,22 +3,68 @@
 #include "lethe/core/error.h"
 #include "lethe/eval/embed.h"
 #include "lethe/train/loop.h"
+#include "lethe/train/loss.h"
 
 namespace lethe::creamfl {
 
 namespace F = torch::nn::functional;
+
+namespace {
+
+torch::Tensor unit(const torch::Tensor& rep) {
+  return F::normalize(rep.to(torch::kFloat), F::NormalizeFuncOptions().dim(1));
+}
+
+// Σ over the modalities with a target of mean_b ‖s_b − Z̄_idx[b]‖²: s (B,D) the server's unit-norm
+// representations of public samples idx (B).
+torch::Tensor distill_error(const torch::Tensor& img, const torch::Tensor& txt,
+                            const Representations& targets, const torch::Tensor& idx,
+                            const torch::Device& dev) {
+  torch::Tensor loss = torch::zeros({}, torch::TensorOptions().device(dev));
+  auto add = [&](const torch::Tensor& s, const torch::Tensor& z) {
+    if (z.defined()) loss = loss + (s - z.index_select(0, idx).to(dev)).pow(2).sum(1).mean();
+  };
+  add(img, targets.image);
+  add(txt, targets.text);
+  return loss;
+}
+
+std::vector<int64_t> positions(const PublicSet& pub) {
+  std::vector<int64_t> all(pub.size());
+  for (int64_t i = 0; i < pub.size(); ++i) all[i] = i;
+  return all;
+}
+
+}  // namespace
 
 CreamServer::CreamServer(models::Clip& model, const data::Dataset& ds, const torch::Tensor& tokens,
                          const train::TrainConfig& train, const Context& ctx)
     : model_(model), train_(train), ctx_(ctx), batches_(ds, tokens, train.augment_shift),
       opt_(train::make_optimizer(model, train)) {}
 
-double CreamServer::public_epoch(const PublicSet& pub, std::mt19937_64& rng) {
+double CreamServer::public_epoch(const PublicSet& pub, std::mt19937_64& rng,
+                                 const Representations* targets, double beta) {
   model_->train();
+  const auto dev = ctx_.device();
   double sum = 0;
   int64_t n = 0;
-  for (const auto& ids : train::epoch_batches(pub.pairs(), train_.batch_size, rng))
-    sum += train::train_step(model_, *opt_, batches_.make(ids, &rng), train_, ctx_), ++n;
+  for (const auto& pos : train::epoch_batches(positions(pub), train_.batch_size, rng)) {
+    std::vector<int64_t> ids;
+    for (int64_t p : pos) ids.push_back(pub.pairs()[p]);
+    const auto batch = batches_.make(ids, &rng);
+    torch::Tensor loss;
+    {
+      AutocastGuard ac(ctx_);
+      const auto e = train::embed_batch(model_, batch, ctx_);
+      loss = train::clip_loss(e.image, e.text, model_->logit_scale_exp(), batch.groups.to(dev));
+      if (targets) {
+        const auto idx = torch::tensor(pos, torch::kLong);
+        loss = loss + beta * distill_error(e.image, e.text, *targets, idx, dev);
+      }
+    }
+    sum += train::descend(*opt_, loss, train_.clip_grad, "creamfl: server public epoch");
+    ++n;
+  }
   return n ? sum / double(n) : 0.0;
 }
 
@@ -36,27 +82,17 @@ double CreamServer::distill(const PublicSet& pub, const Representations& targets
   LETHE_CHECK(targets.image.defined() || targets.text.defined(), "creamfl: nothing to distil");
   model_->train();
   const auto dev = ctx_.device();
-  auto sq_err = [](const torch::Tensor& rep, const torch::Tensor& target) {
-    auto s = F::normalize(rep.to(torch::kFloat), F::NormalizeFuncOptions().dim(1));
-    return (s - target).pow(2).sum(1).mean();
-  };
-  std::vector<int64_t> all(pub.size());
-  for (int64_t i = 0; i < pub.size(); ++i) all[i] = i;
   double sum = 0;
   int64_t n = 0;
-  for (const auto& ids : train::epoch_batches(all, train_.batch_size, rng)) {
-    auto idx = torch::tensor(ids, torch::kLong);
+  for (const auto& pos : train::epoch_batches(positions(pub), train_.batch_size, rng)) {
+    auto idx = torch::tensor(pos, torch::kLong);
     torch::Tensor loss;
     {
       AutocastGuard ac(ctx_);
-      if (targets.image.defined())
-        loss = sq_err(model_->encode_image(pub.images(idx).to(dev)),
-                      targets.image.index_select(0, idx).to(dev));
-      if (targets.text.defined()) {
-        auto t = sq_err(model_->encode_text(pub.tokens(idx).to(dev)),
-                        targets.text.index_select(0, idx).to(dev));
-        loss = loss.defined() ? loss + t : t;
-      }
+      torch::Tensor img, txt;
+      if (targets.image.defined()) img = unit(model_->encode_image(pub.images(idx).to(dev)));
+      if (targets.text.defined()) txt = unit(model_->encode_text(pub.tokens(idx).to(dev)));
+      loss = distill_error(img, txt, targets, idx, dev);
     }
     sum += train::descend(*opt_, beta * loss, train_.clip_grad, "creamfl: server distillation");
     ++n;

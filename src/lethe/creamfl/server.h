@@ -22,11 +22,14 @@ class CreamServer {
   // tokens: every caption's tokens of `ds`.
   CreamServer(models::Clip& model, const data::Dataset& ds, const torch::Tensor& tokens,
               const train::TrainConfig& train, const Context& ctx);
-  // One epoch of the contrastive loss over P (with the run's augmentation); mean loss.
-  double public_epoch(const PublicSet& pub, std::mt19937_64& rng);
+  // One epoch of the contrastive loss over P (with the run's augmentation); mean loss. With
+  // `targets` (the joint distillation, creamfl.distill_mode = "joint"), each step's loss is
+  // L_CLIP + β·Σ_m mean ‖ŝ_m − Z̄_m‖² on the same forward pass, so β sets the trade-off.
+  double public_epoch(const PublicSet& pub, std::mt19937_64& rng,
+                      const Representations* targets = nullptr, double beta = 0.0);
   // G_I, G_T on P: eval mode, no augmentation, unit-norm.
   Representations represent(const PublicSet& pub);
-  // One epoch over P of β·Σ_m mean_p ‖ŝ_m(p) − Z̄_m,p‖² over the modalities with a target
+  // The separate pass (distill_mode = "separate", the paper's step 6): one epoch over P of β·Σ_m mean_p ‖ŝ_m(p) − Z̄_m,p‖² over the modalities with a target
   // (ŝ: the server's unit-norm representation); mean loss. No augmentation (the targets were
   // computed without it).
   double distill(const PublicSet& pub, const Representations& targets, double beta,

@@ -47,6 +47,8 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
   const Stopwatch clock;
   const auto& cc = in.cream;
   const auto& mc = server->config();
+  // Joint distillation: the public epoch is the round's last step (L_CLIP + β·MSE).
+  const bool joint = cc.distill_mode == "joint";
   std::optional<data::Dataset> fashion;
   if (cc.fashion_clients > 0) fashion = load_fashion(in);
   const auto part = make_cream_partition(cc, in.fl, ds, fashion ? &*fashion : nullptr, ctx.seed());
@@ -113,7 +115,7 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
     const Stopwatch round_clock;
     nlohmann::json ev = {{"round", r}};
     auto rng = make_engine(ctx.seed(), r, -1, Stream::kShuffle);
-    if (cc.server_public_epoch) ev["public_loss"] = srv.public_epoch(pub, rng);
+    if (cc.server_public_epoch && !joint) ev["public_loss"] = srv.public_epoch(pub, rng);
     const auto sampled =
         n == 0 ? std::vector<int64_t>{}
                : fl::sample_clients(ctx.seed(), r, everyone,
@@ -136,7 +138,10 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
       Representations targets;
       if (img.count() > 0) targets.image = img.result();
       if (txt.count() > 0) targets.text = txt.result();
-      if (cc.distill_weight > 0) ev["distill_loss"] = srv.distill(pub, targets, cc.distill_weight, rng);
+      if (joint)
+        ev["public_loss"] = srv.public_epoch(pub, rng, &targets, cc.distill_weight);
+      else if (cc.distill_weight > 0)
+        ev["distill_loss"] = srv.distill(pub, targets, cc.distill_weight, rng);
       const auto m = static_cast<int64_t>(sampled.size());
       const int64_t down = m * 2 * g_bytes;  // G_I and G_T to every sampled client
       const int64_t fedavg = m * 2 * server_params * int64_t(sizeof(float));
@@ -149,6 +154,7 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
       ev["bytes_down"] = down;
       ev["fedavg_bytes"] = fedavg;
     }
+    if (joint && sampled.empty()) ev["public_loss"] = srv.public_epoch(pub, rng);
     if (!part.val_pairs.empty()) {
       c.val_r1 = eval::evaluate_pairs(server, ds, tokens, part.val_pairs, ctx).r1;
       ev["val_r1"] = c.val_r1;

@@ -23,6 +23,10 @@ ExperimentConfig parse_experiment(const std::string& toml_text, const std::strin
   ExperimentConfig cfg;
   doc.read(cfg);
   doc.finish();
+  LETHE_CHECK(cfg.fl.strategy != "creamfl" || cfg.creamfl.distill_mode != "joint" ||
+                  cfg.creamfl.server_public_epoch,
+              "creamfl.distill_mode = \"joint\" distils during the server's public epoch: it needs "
+              "creamfl.server_public_epoch = true");
   return cfg;
 }
 

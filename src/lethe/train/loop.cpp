@@ -32,14 +32,19 @@ void set_lr(torch::optim::Optimizer& opt, double lr) {
   for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
 }
 
-torch::Tensor batch_loss(models::Clip& model, const Batch& batch, const Context& ctx) {
+BatchEmbeddings embed_batch(models::Clip& model, const Batch& batch, const Context& ctx) {
   AutocastGuard ac(ctx);
   auto img = model->encode_image(batch.images.to(ctx.device()));
   auto txt = model->encode_text(batch.tokens.to(ctx.device()));
   namespace F = torch::nn::functional;
-  img = F::normalize(img.to(torch::kFloat), F::NormalizeFuncOptions().dim(1));
-  txt = F::normalize(txt.to(torch::kFloat), F::NormalizeFuncOptions().dim(1));
-  return clip_loss(img, txt, model->logit_scale_exp(), batch.groups.to(ctx.device()));
+  return {F::normalize(img.to(torch::kFloat), F::NormalizeFuncOptions().dim(1)),
+          F::normalize(txt.to(torch::kFloat), F::NormalizeFuncOptions().dim(1))};
+}
+
+torch::Tensor batch_loss(models::Clip& model, const Batch& batch, const Context& ctx) {
+  AutocastGuard ac(ctx);  // the loss's similarity matmul too, as before the split
+  const auto e = embed_batch(model, batch, ctx);
+  return clip_loss(e.image, e.text, model->logit_scale_exp(), batch.groups.to(ctx.device()));
 }
 
 void clear_grads(torch::optim::Optimizer& opt) {

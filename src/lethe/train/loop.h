@@ -39,7 +39,13 @@ void clip_and_step(torch::optim::Optimizer& opt, double clip_grad);
 double descend(torch::optim::Optimizer& opt, const torch::Tensor& loss, double clip_grad,
                const std::string& who);
 
-// The contrastive loss of one batch (forward of both towers under the context's autocast).
+// Both towers' unit-norm fp32 embeddings of one batch (forward under the context's autocast).
+struct BatchEmbeddings {
+  torch::Tensor image, text;  // (B,D) each
+};
+BatchEmbeddings embed_batch(models::Clip& model, const Batch& batch, const Context& ctx);
+
+// The contrastive loss of one batch (its similarity matmul under the autocast too).
 torch::Tensor batch_loss(models::Clip& model, const Batch& batch, const Context& ctx);
 
 struct LoopHooks {
