@@ -64,4 +64,14 @@ RecallBlock evaluate_pairs(models::Clip& model, const data::Dataset& ds, const t
   return retrieval_recall(img, txt, g.positives);
 }
 
+PairEmbeddings pair_embeddings(models::Clip& model, const data::Dataset& ds, const torch::Tensor& tokens,
+                               const std::vector<int64_t>& pair_ids, const Context& ctx) {
+  const auto g = make_gallery(ds, pair_ids);
+  auto img = embed_images(model, ds.images.index_select(0, torch::tensor(g.images, torch::kLong)), ctx);
+  auto txt = embed_texts(model, tokens.index_select(0, torch::tensor(g.captions, torch::kLong)), ctx);
+  std::vector<int64_t> ii, ti;
+  for (const auto& [a, b] : g.positives) ii.push_back(a), ti.push_back(b);
+  return {img.index_select(0, torch::tensor(ii, torch::kLong)), txt.index_select(0, torch::tensor(ti, torch::kLong))};
+}
+
 }  // namespace lethe::eval

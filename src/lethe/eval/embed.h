@@ -52,4 +52,13 @@ torch::Tensor embed_texts(models::Clip& model, const torch::Tensor& tokens, cons
 RecallBlock evaluate_pairs(models::Clip& model, const data::Dataset& ds, const torch::Tensor& tokens,
                            const std::vector<int64_t>& pair_ids, const Context& ctx);
 
+// Unit-norm embeddings of each pair's own image and caption: row i of both = pair_ids[i] (an
+// image with several captions is encoded once and repeated), so (image * text).sum(1) scores each
+// (image, own caption) pair explicitly.
+struct PairEmbeddings {
+  torch::Tensor image, text;  // (n,D) float
+};
+PairEmbeddings pair_embeddings(models::Clip& model, const data::Dataset& ds, const torch::Tensor& tokens,
+                               const std::vector<int64_t>& pair_ids, const Context& ctx);
+
 }  // namespace lethe::eval

@@ -88,37 +88,6 @@ bool uses_reference(AscentObjective o) {
   return o == AscentObjective::kNpo || o == AscentObjective::kKlMin || o == AscentObjective::kBke;
 }
 
-// One optimiser step on the loss `loss_fn` builds (under the context's autocast policy, as
-// train::train_step), the gradients passed through `filter` (if any) and their norm clipped to
-// `clip` (0 = off). `params`: the trainable parameters by name.
-void optimizer_step(torch::optim::Optimizer& opt, const Context& ctx, double clip,
-                    const std::function<torch::Tensor()>& loss_fn, const TensorMap& params,
-                    const std::function<void(TensorMap&)>& filter) {
-  opt.zero_grad();
-  torch::Tensor loss;
-  {
-    AutocastGuard ac(ctx);
-    loss = loss_fn();
-  }
-  loss.backward();
-  if (filter) {
-    torch::NoGradGuard ng;
-    TensorMap grads;
-    for (const auto& [name, p] : params)
-      if (p.grad().defined()) grads[name] = p.grad();
-    filter(grads);
-  }
-  if (clip > 0) {
-    std::vector<torch::Tensor> params;
-    for (auto& g : opt.param_groups())
-      for (auto& p : g.params()) params.push_back(p);
-    torch::nn::utils::clip_grad_norm_(params, clip);
-  }
-  opt.step();
-  const double l = loss.item<double>();
-  LETHE_ENSURE(std::isfinite(l), "unlearning ascent diverged: loss is {} (lower unlearn.ascent_lr?)", l);
-}
-
 int64_t count_units(const data::Dataset& ds, const std::vector<int64_t>& ids) {
   std::set<int64_t> u;
   for (int64_t p : ids) u.insert(ds.pairs[p].unit);
@@ -224,7 +193,7 @@ HolderRun ascend(const UnlearnInputs& in, const AscentOptions& opts, int64_t k,
       break;
     }
     const auto fb = forget_batches.next();
-    optimizer_step(*opt, in.ctx, u.ascent_clip, [&] {
+    local_step(*opt, in.ctx, u.ascent_clip, [&] {
       if (objective == AscentObjective::kNpo)
         return npo_loss(embed(model, fb, in.ctx).logits(), reference_logits(fb), u.npo_beta);
       if (objective == AscentObjective::kBke) {
@@ -237,7 +206,7 @@ HolderRun ascend(const UnlearnInputs& in, const AscentOptions& opts, int64_t k,
     ++r.optimizer_steps;
     if (!retain_batches) continue;
     const auto rb = retain_batches->next();
-    optimizer_step(*opt, in.ctx, u.ascent_clip, [&] {
+    local_step(*opt, in.ctx, u.ascent_clip, [&] {
       auto e = embed(model, rb, in.ctx);
       auto loss = e.clip_loss();
       if (objective == AscentObjective::kKlMin && u.kl_weight > 0)
@@ -255,7 +224,36 @@ HolderRun ascend(const UnlearnInputs& in, const AscentOptions& opts, int64_t k,
   return r;
 }
 
-// Holder k's training pairs that are in D_f (in.forget.forget is ascending).
+}  // namespace
+
+void local_step(torch::optim::Optimizer& opt, const Context& ctx, double clip,
+                const std::function<torch::Tensor()>& loss_fn, const TensorMap& params,
+                const std::function<void(TensorMap&)>& filter) {
+  opt.zero_grad();
+  torch::Tensor loss;
+  {
+    AutocastGuard ac(ctx);
+    loss = loss_fn();
+  }
+  loss.backward();
+  if (filter) {
+    torch::NoGradGuard ng;
+    TensorMap grads;
+    for (const auto& [name, p] : params)
+      if (p.grad().defined()) grads[name] = p.grad();
+    filter(grads);
+  }
+  if (clip > 0) {
+    std::vector<torch::Tensor> params;
+    for (auto& g : opt.param_groups())
+      for (auto& p : g.params()) params.push_back(p);
+    torch::nn::utils::clip_grad_norm_(params, clip);
+  }
+  opt.step();
+  const double l = loss.item<double>();
+  LETHE_ENSURE(std::isfinite(l), "unlearning diverged: loss is {} (lower the method's learning rate)", l);
+}
+
 std::vector<int64_t> forget_pairs_of(const UnlearnInputs& in, int64_t k) {
   std::vector<int64_t> out;
   for (int64_t p : in.clients.train[k])
@@ -263,7 +261,16 @@ std::vector<int64_t> forget_pairs_of(const UnlearnInputs& in, int64_t k) {
   return out;
 }
 
-}  // namespace
+TensorMap combine_holders(const TensorMap& start,
+                          const std::vector<std::pair<const TensorMap*, int64_t>>& holders) {
+  LETHE_CHECK(!holders.empty(), "combine_holders: no holder");
+  if (holders.size() == 1) return clone(*holders[0].first);
+  int64_t total = 0;
+  for (const auto& h : holders) total += h.second;
+  auto out = clone(start);
+  for (const auto& [w, n] : holders) add_(out, sub(*w, start), double(n) / double(total));
+  return out;
+}
 
 UnlearnOutput run_ascent(const UnlearnInputs& in, const AscentOptions& opts) {
   std::optional<models::Clip> reference;
@@ -275,7 +282,6 @@ UnlearnOutput run_ascent(const UnlearnInputs& in, const AscentOptions& opts) {
   out.cost.rounds = 1;
   nlohmann::json holders = nlohmann::json::array(), skipped = nlohmann::json::array();
   std::vector<std::pair<HolderRun, int64_t>> runs;  // (run, forget pairs)
-  int64_t total_pairs = 0;
   for (int64_t k : in.forget.holders) {
     auto forget_k = forget_pairs_of(in, k);
     // A contrastive batch of one pair has no negatives: nothing to ascend on.
@@ -283,7 +289,6 @@ UnlearnOutput run_ascent(const UnlearnInputs& in, const AscentOptions& opts) {
       skipped.push_back(k);
       continue;
     }
-    total_pairs += static_cast<int64_t>(forget_k.size());
     runs.emplace_back(ascend(in, opts, k, forget_k, reference ? &*reference : nullptr),
                       static_cast<int64_t>(forget_k.size()));
   }
@@ -291,16 +296,16 @@ UnlearnOutput run_ascent(const UnlearnInputs& in, const AscentOptions& opts) {
               "request '{}': no holder of the forget set has 2 forget pairs to form a contrastive batch",
               in.forget.request.str());
 
-  // Server: θ_0 + Σ_k (n_f,k / n_f)·(θ_k − θ_0), θ_0 the start (one holder: its model as it
-  // is), and the weighted means of the probes.
-  const TensorMap& start = opts.start ? *opts.start : in.original;
-  out.weights = runs.size() == 1 ? runs[0].first.weights : clone(start);
+  // Server: the holders' models weighted by their forget pairs, and the weighted means of the
+  // probes.
+  std::vector<std::pair<const TensorMap*, int64_t>> models;
+  for (const auto& [run, n] : runs) models.emplace_back(&run.weights, n);
+  out.weights = combine_holders(opts.start ? *opts.start : in.original, models);
   int64_t steps = 0;
   bool all_stopped = true;
   double proxy_sum = 0, forget_sum = 0, probed_pairs = 0;
   const int64_t model_bytes = nbytes(in.original);
   for (auto& [run, n] : runs) {
-    if (runs.size() > 1) add_(out.weights, sub(run.weights, start), double(n) / double(total_pairs));
     steps += run.steps;
     all_stopped = all_stopped && run.stopped_early;
     out.cost.local_steps += run.optimizer_steps;

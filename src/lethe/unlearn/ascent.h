@@ -62,6 +62,21 @@ torch::Tensor bke_loss(const torch::Tensor& logits, const torch::Tensor& img, co
                        const torch::Tensor& ref_img, const torch::Tensor& ref_txt, double margin,
                        double lambda_d);
 
+// One local optimiser step of an unlearning method: the loss `loss_fn` builds (under the
+// context's autocast policy, as train::train_step), its gradients passed through `filter` (if
+// any, name → grad of the trainable parameters `params`) and their norm clipped to `clip`
+// (0 = off). Error naming the method's loss when it is not finite.
+void local_step(torch::optim::Optimizer& opt, const Context& ctx, double clip,
+                const std::function<torch::Tensor()>& loss_fn, const TensorMap& params,
+                const std::function<void(TensorMap&)>& filter = {});
+
+// Holder k's training pairs that are in D_f.
+std::vector<int64_t> forget_pairs_of(const UnlearnInputs& in, int64_t k);
+
+// The server's step after the holders' local runs: start + Σ_k (n_k/n)·(θ_k − start), n_k a
+// holder's forget pairs (one holder: its model as it is).
+TensorMap combine_holders(const TensorMap& start, const std::vector<std::pair<const TensorMap*, int64_t>>& holders);
+
 // Runs the local loop on every holder of in.forget with ≥ 2 forget pairs and averages their
 // models. cost: optimiser steps, 1 round, 2 × parameter bytes per holder. details: "stop",
 // "steps", "stopped_early", "proxy_r1", "forget_r1" (means over holders weighted by forget

@@ -32,17 +32,6 @@ int64_t count_units(const data::Dataset& ds, const std::vector<int64_t>& ids) {
   return static_cast<int64_t>(u.size());
 }
 
-// Unit-norm embeddings of each pair's image and caption, row i = pair ids[i].
-std::pair<torch::Tensor, torch::Tensor> pair_embeddings(models::Clip& model, const UnlearnInputs& in,
-                                                        const std::vector<int64_t>& ids) {
-  auto g = eval::make_gallery(in.ds, ids);
-  auto img = eval::embed_images(model, in.ds.images.index_select(0, torch::tensor(g.images)), in.ctx);
-  auto txt = eval::embed_texts(model, in.tokens.index_select(0, torch::tensor(g.captions)), in.ctx);
-  std::vector<int64_t> ii, ti;
-  for (const auto& [a, b] : g.positives) ii.push_back(a), ti.push_back(b);
-  return {img.index_select(0, torch::tensor(ii)), txt.index_select(0, torch::tensor(ti))};
-}
-
 }  // namespace
 
 AuditSets make_audit_sets(const UnlearnInputs& in, int64_t max_units) {
@@ -80,15 +69,15 @@ nlohmann::json audit_model(const UnlearnInputs& in, const AuditSets& sets, const
   out["retain"] = eval::evaluate_pairs(model, in.ds, in.tokens, sets.retain, in.ctx).to_json();
   out["test"] = eval::evaluate_pairs(model, in.ds, in.tokens, sets.test, in.ctx).to_json();
 
-  auto [fi, ft] = pair_embeddings(model, in, sets.forget);
-  auto [ri, rt] = pair_embeddings(model, in, sets.auc_retain);
+  auto [fi, ft] = eval::pair_embeddings(model, in.ds, in.tokens, sets.forget, in.ctx);
+  auto [ri, rt] = eval::pair_embeddings(model, in.ds, in.tokens, sets.auc_retain, in.ctx);
   out["auc_deleted_vs_remaining"] = eval::deleted_vs_remaining_auc(
       (fi * ft).sum(1), (ri * rt).sum(1), in.ucfg.auc_chunks, in.ctx.seed());
 
   const double scale = model->logit_scale_exp().item<double>();
   auto distractors = eval::embed_texts(model, in.tokens.index_select(0, torch::tensor(sets.distractors)), in.ctx);
   auto feats = [&](const std::vector<int64_t>& ids) {
-    auto [i, t] = pair_embeddings(model, in, ids);
+    auto [i, t] = eval::pair_embeddings(model, in.ds, in.tokens, ids, in.ctx);
     return eval::mia_features(i, t, distractors, scale);
   };
   auto forget_feats = eval::mia_features(fi, ft, distractors, scale);

@@ -10,6 +10,8 @@ void register_federated_methods(Registry<UnlearnerFactory>& r);
 void register_ascent_methods(Registry<UnlearnerFactory>& r);
 // federaser, pga, fedrecovery, history-subtraction (history_methods.cpp).
 void register_history_methods(Registry<UnlearnerFactory>& r);
+// multidelete (multidelete.cpp).
+void register_multidelete(Registry<UnlearnerFactory>& r);
 // ease (ease.cpp).
 void register_ease(Registry<UnlearnerFactory>& r);
 

@@ -51,6 +51,10 @@ struct UnlearnConfig {
   int64_t ease_recovery_steps = 0;    // local step cap per client in those rounds (0 = epochs)
   bool ease_bke_last = true;       // BKE after the recovery rounds instead of before
   bool ease_target_left = false;   // the target has left the federation: no BKE
+  // MultiDelete (METHODS.md §4, docs/methods/multidelete.md).
+  int64_t multidelete_epochs = 5;          // passes over each holder's D_f
+  double multidelete_lr = 1e-4;
+  std::string multidelete_unimodal = "forget";  // L_UKR on the D_f batch | the D_r batch
   // Evaluation of the audit.
   int64_t mia_distractors = 100;
   int64_t auc_chunks = 5;
@@ -101,6 +105,10 @@ struct UnlearnConfig {
     v("ease_recovery_steps", ease_recovery_steps, "EASE: local step cap in recovery rounds (0 = fl.local_epochs)").min(0);
     v("ease_bke_last", ease_bke_last, "EASE: run BKE after the recovery rounds");
     v("ease_target_left", ease_target_left, "EASE: the target left the federation (no BKE)");
+    v("multidelete_epochs", multidelete_epochs, "MultiDelete: passes over D_f (the best on validation is kept)").min(1);
+    v("multidelete_lr", multidelete_lr, "MultiDelete: learning rate").in(0.0, 1.0);
+    v("multidelete_unimodal", multidelete_unimodal, "MultiDelete: unimodal retention on forget | retain")
+        .one_of({"forget", "retain"});
     v("mia_distractors", mia_distractors, "captions the MIA loss feature ranks against").min(1);
     v("auc_chunks", auc_chunks, "retained chunks of the deleted-vs-remaining AUC").min(1);
     v("post_rounds", post_rounds, "re-anchoring rounds after unlearning (0 = skip)").min(0);

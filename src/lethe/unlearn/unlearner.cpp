@@ -37,6 +37,7 @@ void register_builtin_unlearners() {
   register_federated_methods(r);
   register_ascent_methods(r);
   register_history_methods(r);
+  register_multidelete(r);
   register_ease(r);
 }
 
