@@ -36,6 +36,11 @@ TEST(MultiDeleteLoss, MatchesHandComputedTerms) {
   t = multidelete_loss(f, f, torch::tensor({1, 0}, torch::kLong), r, r, true);
   EXPECT_FLOAT_EQ(t.decoupling.item<float>(), 1.0f);
   EXPECT_FLOAT_EQ(t.multimodal.item<float>(), 0.0f);
+  // Pairs only: the diagonal's target is M's unrelated score 0, the off-diagonal entries keep
+  // M's own 0, so only the two deleted pairs are off (by 1): mean 2/4.
+  EXPECT_FLOAT_EQ(multidelete_loss(f, f, torch::tensor({1, 0}, torch::kLong), r, r, true, false)
+                      .decoupling.item<float>(),
+                  0.5f);
   EXPECT_FLOAT_EQ(t.unimodal.item<float>(), 0.0f);
 
   // M′'s retained similarities S = I·Tᵀ = [[0.6, 0.8], [1, 0]] against M's S^M = identity:

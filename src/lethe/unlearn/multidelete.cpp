@@ -27,14 +27,23 @@ torch::Tensor mse(const torch::Tensor& a, const torch::Tensor& b) {
 
 MultiDeleteTerms multidelete_loss(const Embedded& forget, const Embedded& forget_ref,
                                   const torch::Tensor& perm, const Embedded& retain,
-                                  const Embedded& retain_ref, bool unimodal_on_forget) {
+                                  const Embedded& retain_ref, bool unimodal_on_forget,
+                                  bool whole_matrix) {
   LETHE_CHECK(perm.dim() == 1 && perm.size(0) == forget.txt.size(0) &&
                   forget_ref.txt.sizes() == forget.txt.sizes() && retain_ref.txt.sizes() == retain.txt.sizes(),
               "multidelete_loss: a permutation of the forget batch and reference embeddings of the "
               "same shapes are needed");
   MultiDeleteTerms t;
   const auto unrelated = forget_ref.txt.index_select(0, perm.to(forget_ref.txt.device(), torch::kLong));
-  t.decoupling = mse(forget.img.matmul(forget.txt.t()), forget_ref.img.matmul(unrelated.t()));
+  auto target = forget_ref.img.matmul(unrelated.t());
+  if (!whole_matrix) {
+    // Only the deleted pairs move (to M's score of an unrelated pair); every other entry keeps
+    // M's own score of that (image, caption).
+    const auto own = forget_ref.img.matmul(forget_ref.txt.t());
+    const auto eye = torch::eye(own.size(0), torch::TensorOptions().dtype(torch::kBool).device(own.device()));
+    target = torch::where(eye, target, own);
+  }
+  t.decoupling = mse(forget.img.matmul(forget.txt.t()), target);
   t.multimodal = mse(retain.img.matmul(retain.txt.t()), retain_ref.img.matmul(retain_ref.txt.t()));
   const auto& cur = unimodal_on_forget ? forget : retain;
   const auto& ref = unimodal_on_forget ? forget_ref : retain_ref;
@@ -140,7 +149,8 @@ HolderResult run_holder(const UnlearnInputs& in, int64_t k, const std::vector<in
       const auto perm = unrelated_permutation(fb.groups, prng);
       local_step(*opt, in.ctx, u.ascent_clip, [&] {
         auto t = multidelete_loss(embed(model, fb, in.ctx), embed_ref(fb), perm, embed(model, rb, in.ctx),
-                                  embed_ref(rb), u.multidelete_unimodal == "forget");
+                                  embed_ref(rb), u.multidelete_unimodal == "forget",
+                                  u.multidelete_decoupling == "matrix");
         md += t.decoupling.item<double>(), mkr += t.multimodal.item<double>(), ukr += t.unimodal.item<double>();
         return t.total();
       }, params);
@@ -194,6 +204,7 @@ class MultiDelete final : public Unlearner {
                 in.forget.request.str());
     out.weights = combine_holders(in.original, models);
     out.details = {{"epochs", in.ucfg.multidelete_epochs},
+                   {"decoupling", in.ucfg.multidelete_decoupling},
                    {"unimodal", in.ucfg.multidelete_unimodal},
                    {"holders", std::move(holders)},
                    {"skipped_holders", std::move(skipped)}};

@@ -24,10 +24,13 @@ struct MultiDeleteTerms {
 // batch; forget_ref / retain_ref: M's of the same batches. S(I, T) = I·Tᵀ (cosine similarity),
 // MSE = mean over entries. perm (B_f) int64: caption perm[j] stands in for caption j in M's
 // scores, so M′'s diagonal is pulled to M's score of an unrelated pair. unimodal_on_forget:
-// L_UKR on the D_f batch (the released code) or on the D_r batch.
+// L_UKR on the D_f batch (the released code) or on the D_r batch. whole_matrix: every entry of
+// S^{M′}(I_f, T_f) is pulled to the permuted S^M (the paper); otherwise only the diagonal (the
+// deleted pairs) is, and the other entries to M's own scores of the same (image, caption).
 MultiDeleteTerms multidelete_loss(const Embedded& forget, const Embedded& forget_ref,
                                   const torch::Tensor& perm, const Embedded& retain,
-                                  const Embedded& retain_ref, bool unimodal_on_forget);
+                                  const Embedded& retain_ref, bool unimodal_on_forget,
+                                  bool whole_matrix = true);
 
 // A permutation π of a batch's rows (B) int64 that sends as few rows as possible to a row of the
 // same unit (a caption of the same image is no unrelated text): the best of several random

@@ -55,6 +55,7 @@ struct UnlearnConfig {
   int64_t multidelete_epochs = 5;          // passes over each holder's D_f
   double multidelete_lr = 1e-4;
   std::string multidelete_unimodal = "forget";  // L_UKR on the D_f batch | the D_r batch
+  std::string multidelete_decoupling = "matrix";  // L_MD on every entry (paper) | the pairs only
   // Evaluation of the audit.
   int64_t mia_distractors = 100;
   int64_t auc_chunks = 5;
@@ -109,6 +110,9 @@ struct UnlearnConfig {
     v("multidelete_lr", multidelete_lr, "MultiDelete: learning rate").in(0.0, 1.0);
     v("multidelete_unimodal", multidelete_unimodal, "MultiDelete: unimodal retention on forget | retain")
         .one_of({"forget", "retain"});
+    v("multidelete_decoupling", multidelete_decoupling,
+      "MultiDelete: L_MD on the whole similarity matrix (matrix) or only the deleted pairs (pairs)")
+        .one_of({"matrix", "pairs"});
     v("mia_distractors", mia_distractors, "captions the MIA loss feature ranks against").min(1);
     v("auc_chunks", auc_chunks, "retained chunks of the deleted-vs-remaining AUC").min(1);
     v("post_rounds", post_rounds, "re-anchoring rounds after unlearning (0 = skip)").min(0);
