@@ -243,13 +243,7 @@ void local_step(torch::optim::Optimizer& opt, const Context& ctx, double clip,
       if (p.grad().defined()) grads[name] = p.grad();
     filter(grads);
   }
-  if (clip > 0) {
-    std::vector<torch::Tensor> params;
-    for (auto& g : opt.param_groups())
-      for (auto& p : g.params()) params.push_back(p);
-    torch::nn::utils::clip_grad_norm_(params, clip);
-  }
-  opt.step();
+  train::clip_and_step(opt, clip);
   const double l = loss.item<double>();
   LETHE_ENSURE(std::isfinite(l), "unlearning diverged: loss is {} (lower the method's learning rate)", l);
 }
