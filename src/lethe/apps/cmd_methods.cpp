@@ -7,6 +7,7 @@
 #include "lethe/data/partition.h"
 #include "lethe/data/registry.h"
 #include "lethe/strategies/registry.h"
+#include "lethe/unlearn/lm_methods.h"
 #include "lethe/unlearn/unlearner.h"
 
 namespace lethe::app {
@@ -34,7 +35,9 @@ void add_methods_command(CLI::App& app, Action* action) {
       list("datasets", data::datasets());
       list("partitioners", data::partitioners());
       list("strategies", strategies::strategies());
+      unlearn::register_builtin_lm_unlearners();
       list("unlearning methods", unlearn::unlearners());
+      list("unlearning methods for the multimodal LM (run.mode = mllm)", unlearn::lm_unlearners());
       list("benchmark suites", bench::suites());
     };
   });

@@ -34,7 +34,7 @@ void add_unlearn_command(CLI::App& app, Action* action) {
   cmd->add_option("--tls-server-name", o->tls_server_name, "--server: name in the server certificate");
   cmd->add_flag("--insecure", o->insecure, "--server: plain text");
 #endif
-  cmd->add_option("--forget", o->s.request, "client:K | samples:K:FRACTION | samples:@FILE | concept:WORD")->required();
+  cmd->add_option("--forget", o->s.request, "client:K | samples:K:FRACTION | samples:@FILE | concept:WORD | entities:FRACTION (multimodal LM)")->required();
   cmd->add_option("--method", o->methods, "comma-separated methods (lethe methods lists them)")->required();
   cmd->add_option("--out", o->s.out_dir, "output folder (default <run>/unlearn/<request>)");
   cmd->add_option("overrides", o->s.overrides, "unlearn.* knobs, run.threads, ...");
@@ -64,6 +64,12 @@ void add_unlearn_command(CLI::App& app, Action* action) {
       LETHE_CHECK(!o->s.run_dir.empty(), "give --run (a run folder) or --server (a running federation)");
       o->s.methods = split(o->methods, ',');
       auto audit = unlearn::run_unlearning(o->s);
+      if (audit.value("kind", std::string()) == "mllm") {
+        std::cout << "request " << audit["request"].get<std::string>() << ": forget the images of "
+                  << audit["forget_entities"] << " emoji\n"
+                  << lm_audit_table(audit);
+        return;
+      }
       std::cout << "request " << audit["request"].get<std::string>() << ": forget "
                 << audit["forget_size"] << " pairs, gallery " << audit["gallery_units"] << " units\n";
       std::cout << audit_table(audit);

@@ -63,6 +63,28 @@ std::string audit_table(const nlohmann::json& audit) {
                       rows);
 }
 
+std::string lm_audit_table(const nlohmann::json& audit) {
+  auto num = [](const nlohmann::json& b, const std::string& p) {
+    const auto ptr = nlohmann::json::json_pointer(p);
+    return b.contains(ptr) && b[ptr].is_number() ? fmt::format("{:.1f}", b[ptr].get<double>()) : std::string();
+  };
+  std::vector<std::vector<std::string>> rows;
+  auto row = [&](const std::string& name, const nlohmann::json& b) {
+    std::vector<std::string> r{name};
+    for (const char* g : {"vqa_forget", "qa_forget", "vqa_retain", "qa_retain", "vqa_heldout"})
+      r.push_back(num(b, fmt::format("/eval/{}/exact", g)) + " / " + num(b, fmt::format("/eval/{}/choice", g)));
+    r.push_back(num(b, "/gap/exact/sum") + " / " + num(b, "/gap/choice/sum"));
+    r.push_back(b.contains("cost_ratio") ? fmt::format("{:.3f}", b["cost_ratio"].get<double>()) : "");
+    rows.push_back(std::move(r));
+  };
+  row("original", audit["original"]);
+  row("retrain", audit["reference"]);
+  for (const auto& [name, b] : audit["methods"].items()) row(name, b);
+  return render_table({"model (exact / 4-way %)", "forget VQA", "forget QA", "retain VQA", "retain QA",
+                       "held-out VQA", "gap sum", "cost"},
+                      rows);
+}
+
 std::string keys_table(const std::vector<config::FieldInfo>& fields) {
   size_t kw = 0, vw = 0;
   for (const auto& f : fields) kw = std::max(kw, f.path.size()), vw = std::max(vw, f.default_value.size());

@@ -9,6 +9,7 @@
 #include "lethe/core/rng.h"
 #include "lethe/creamfl/train.h"
 #include "lethe/experiment/federated.h"
+#include "lethe/mllm/train.h"
 #include "lethe/train/central.h"
 #include "lethe/train/checkpoint.h"
 #include "lethe/train/text.h"
@@ -27,6 +28,10 @@ ExperimentConfig parse_experiment(const std::string& toml_text, const std::strin
                   cfg.creamfl.server_public_epoch,
               "creamfl.distill_mode = \"joint\" distils during the server's public epoch: it needs "
               "creamfl.server_public_epoch = true");
+  LETHE_CHECK(cfg.run.mode != "mllm" || (cfg.data.name == "emoji" && cfg.data.caption == "label"),
+              "run.mode = \"mllm\" asks questions about emoji: it needs data.name = \"emoji\" and "
+              "data.caption = \"label\" (got '{}', '{}')",
+              cfg.data.name, cfg.data.caption);
   return cfg;
 }
 
@@ -88,7 +93,16 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
             ctx.threads(), ctx.precision_name());
 
   nlohmann::json extra = nlohmann::json::object();
-  if (cfg.run.mode == "central") {
+  nlohmann::json lm_eval;
+  if (cfg.run.mode == "mllm") {
+    LETHE_CHECK(!opts.resume && !opts.transport, "run.mode = \"mllm\" trains in one process and cannot resume");
+    const auto world = mllm::make_world(ds);
+    const mllm::LmSetup setup{ds, world, text.tokens, model_cfg, cfg.train, cfg.mllm, ctx};
+    auto lm = mllm::train_lm(setup, {}, metrics, &model);
+    mllm::save_lm(out_dir + "/checkpoints/lm.safetensors", lm);
+    lm_eval = mllm::evaluate_lm(lm, ds, world, mllm::summary_groups(world, cfg.mllm, ctx.seed()), cfg.mllm, ctx);
+    extra["questions"] = mllm::training_items(world, {}).size();
+  } else if (cfg.run.mode == "central") {
     auto st = train::train_central(model, ds, text.tokens, ds.train, cfg.train, ctx, metrics);
     extra["steps"] = st.steps;
     extra["samples"] = st.samples;
@@ -115,6 +129,7 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
   summary["train_wall_s"] = train_s;
   summary["training"] = extra;
   summary["eval"] = train::evaluate_summary(model, ds, text.tokens, ds.train, cfg.eval, ctx);
+  if (!lm_eval.is_null()) summary["lm"] = lm_eval;
   summary["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   metrics.write("summary", summary["eval"]);
   write_file_atomic(out_dir + "/summary.json", summary.dump(2) + "\n");

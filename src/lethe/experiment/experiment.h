@@ -13,6 +13,7 @@
 #include "lethe/data/dataset.h"
 #include "lethe/fl/fl_config.h"
 #include "lethe/fl/transport.h"
+#include "lethe/mllm/mllm_config.h"
 #include "lethe/models/clip.h"
 #include "lethe/train/text.h"
 #include "lethe/train/train_config.h"
@@ -25,13 +26,14 @@ namespace lethe::experiment {
 
 struct RunConfig {
   std::string name = "run";
-  std::string mode = "central";  // central | federated
+  std::string mode = "central";  // central | federated | mllm (the multimodal LM, METHODS.md §5)
   ContextConfig context;
 
   template <class V>
   void visit(V& v) {
     v("name", name, "run name (default output folder runs/<name>)");
-    v("mode", mode, "central | federated").one_of({"central", "federated"});
+    v("mode", mode, "central | federated | mllm (CLIP pretraining, then the multimodal LM)")
+        .one_of({"central", "federated", "mllm"});
     context.visit(v);
   }
 };
@@ -44,6 +46,7 @@ struct ExperimentConfig {
   train::EvalConfig eval;
   fl::FlConfig fl;
   creamfl::CreamConfig creamfl;  // fl.strategy = "creamfl"
+  mllm::MllmConfig mllm;         // run.mode = "mllm"
 
   template <class V>
   void visit(V& v) {
@@ -54,6 +57,7 @@ struct ExperimentConfig {
     v.section("eval", eval);
     v.section("fl", fl);
     v.section("creamfl", creamfl);
+    v.section("mllm", mllm);
   }
 };
 

@@ -119,6 +119,9 @@ ForgetSet make_forget_set(const Request& request, const data::Dataset& ds,
       LETHE_CHECK(!forget.empty(), "request '{}': no training caption or tag mentions '{}'",
                   request.str(), request.word);
       break;
+    case Request::Kind::kEntities:
+      throw InputError(fmt::format("request '{}' forgets what a multimodal LM saw of some emoji: "
+                                   "it applies to run.mode = \"mllm\" runs", request.str()));
   }
   LETHE_CHECK(!forget.empty(), "request '{}': the forget set is empty", request.str());
 

@@ -17,6 +17,19 @@ int64_t parse_client(const std::string& s, const std::string& text) {
               "request '{}': client '{}' is not a non-negative integer", text, s);
   return v;
 }
+
+double parse_fraction(const std::string& s, const std::string& text) {
+  double v = 0.0;
+  try {
+    size_t used = 0;
+    v = std::stod(s, &used);
+    LETHE_CHECK(used == s.size(), "x");
+  } catch (const std::exception&) {
+    throw InputError(fmt::format("request '{}': fraction '{}' is not a number", text, s));
+  }
+  LETHE_CHECK(v > 0.0 && v <= 1.0, "request '{}': fraction {} must be in (0, 1]", text, v);
+  return v;
+}
 }  // namespace
 
 Request parse_request(const std::string& text) {
@@ -36,16 +49,12 @@ Request parse_request(const std::string& text) {
       LETHE_CHECK(parts.size() == 3, "request '{}' must look like samples:K:FRACTION or samples:@FILE",
                   text);
       r.client = parse_client(parts[1], text);
-      try {
-        size_t used = 0;
-        r.fraction = std::stod(parts[2], &used);
-        LETHE_CHECK(used == parts[2].size(), "x");
-      } catch (const std::exception&) {
-        throw InputError(fmt::format("request '{}': fraction '{}' is not a number", text, parts[2]));
-      }
-      LETHE_CHECK(r.fraction > 0.0 && r.fraction <= 1.0,
-                  "request '{}': fraction {} must be in (0, 1]", text, r.fraction);
+      r.fraction = parse_fraction(parts[2], text);
     }
+  } else if (kind == "entities") {
+    LETHE_CHECK(parts.size() == 2, "request '{}' must look like entities:FRACTION", text);
+    r.kind = Request::Kind::kEntities;
+    r.fraction = parse_fraction(parts[1], text);
   } else if (kind == "concept") {
     LETHE_CHECK(parts.size() == 2 && !trim(parts[1]).empty(), "request '{}' must look like concept:WORD",
                 text);
@@ -55,8 +64,8 @@ Request parse_request(const std::string& text) {
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   } else {
     throw InputError(fmt::format("request '{}': unknown kind '{}'{}; valid: client:K, "
-                                 "samples:K:FRACTION, samples:@FILE, concept:WORD",
-                                 text, kind, did_you_mean(kind, {"client", "samples", "concept"})));
+                                 "samples:K:FRACTION, samples:@FILE, concept:WORD, entities:FRACTION",
+                                 text, kind, did_you_mean(kind, {"client", "samples", "concept", "entities"})));
   }
   return r;
 }
@@ -67,6 +76,7 @@ std::string Request::str() const {
     case Kind::kSamples:
       return ids_file.empty() ? fmt::format("samples:{}:{}", client, fraction) : "samples:@" + ids_file;
     case Kind::kConcept: return "concept:" + word;
+    case Kind::kEntities: return fmt::format("entities:{}", fraction);
   }
   return {};
 }

@@ -12,6 +12,7 @@
 #include "lethe/train/checkpoint.h"
 #include "lethe/train/text.h"
 #include "lethe/unlearn/audit.h"
+#include "lethe/unlearn/lm_session.h"
 #include "lethe/unlearn/reanchor.h"
 #include "lethe/unlearn/relearn.h"
 #include "lethe/unlearn/report.h"
@@ -45,7 +46,6 @@ nlohmann::json training_curve(const std::string& run_dir) {
 nlohmann::json run_unlearning(const SessionOptions& opts) {
   register_builtin_unlearners();
   LETHE_CHECK(!opts.methods.empty(), "--method names no method");
-  for (const auto& m : opts.methods) unlearners().get(m);  // unknown names fail before any work
   const auto request = parse_request(opts.request);
   const std::string config_path = opts.run_dir + "/config.toml";
   LETHE_CHECK(file_exists(config_path), "--run {}: no config.toml (not a Lethe run folder)", opts.run_dir);
@@ -61,6 +61,8 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
   doc.read(cfg);
   doc.read_section("unlearn", ucfg);
   doc.finish();
+  if (cfg.run.mode == "mllm") return run_lm_unlearning(opts, cfg, ucfg, request);
+  for (const auto& m : opts.methods) unlearners().get(m);  // unknown names fail before any work
   LETHE_CHECK(cfg.run.mode == "federated", "--run {}: unlearning needs a federated run (run.mode = '{}')",
               opts.run_dir, cfg.run.mode);
   LETHE_CHECK(cfg.fl.strategy != "creamfl",

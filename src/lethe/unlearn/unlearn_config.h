@@ -56,6 +56,15 @@ struct UnlearnConfig {
   double multidelete_lr = 1e-4;
   std::string multidelete_unimodal = "forget";  // L_UKR on the D_f batch | the D_r batch
   std::string multidelete_decoupling = "matrix";  // L_MD on every entry (paper) | the pairs only
+  // The multimodal LM's methods (METHODS.md §5, docs/methods/mmunlearner.md).
+  int64_t lm_epochs = 1;         // passes over the retain questions (ga: over the forget questions)
+  double lm_lr = 1e-4;           // AdamW, constant, no weight decay
+  double lm_clip = 1.0;          // gradient-norm clip of every step
+  double lm_npo_beta = 0.4;
+  double lm_kl_weight = 1.0;     // klmin: KL(θ₀ ‖ θ) weight on retain batches
+  double mmunlearner_gamma = 2.0;  // saliency threshold on (F_f + ε)/(F_r + ε)
+  int64_t mmunlearner_fisher_batches = 8;  // batches per Fisher estimate
+  bool mmunlearner_protect = true;  // parameters outside the mask never move (false: the released code)
   // Evaluation of the audit.
   int64_t mia_distractors = 100;
   int64_t auc_chunks = 5;
@@ -113,6 +122,15 @@ struct UnlearnConfig {
     v("multidelete_decoupling", multidelete_decoupling,
       "MultiDelete: L_MD on the whole similarity matrix (matrix) or only the deleted pairs (pairs)")
         .one_of({"matrix", "pairs"});
+    v("lm_epochs", lm_epochs, "multimodal LM: passes over the retain questions (ga: forget questions)").min(1);
+    v("lm_lr", lm_lr, "multimodal LM: unlearning learning rate").in(0.0, 1.0);
+    v("lm_clip", lm_clip, "multimodal LM: gradient-norm clip per step").min(0.0);
+    v("lm_npo_beta", lm_npo_beta, "multimodal LM: NPO β").in(1e-4, 100.0);
+    v("lm_kl_weight", lm_kl_weight, "multimodal LM klmin: KL weight on retain batches").min(0.0);
+    v("mmunlearner_gamma", mmunlearner_gamma, "MMUnlearner: saliency-ratio threshold γ").min(0.0);
+    v("mmunlearner_fisher_batches", mmunlearner_fisher_batches, "MMUnlearner: batches per Fisher estimate").min(1);
+    v("mmunlearner_protect", mmunlearner_protect,
+      "MMUnlearner: parameters outside the mask never move (false = the released code's behaviour)");
     v("mia_distractors", mia_distractors, "captions the MIA loss feature ranks against").min(1);
     v("auc_chunks", auc_chunks, "retained chunks of the deleted-vs-remaining AUC").min(1);
     v("post_rounds", post_rounds, "re-anchoring rounds after unlearning (0 = skip)").min(0);
