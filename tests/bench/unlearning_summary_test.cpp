@@ -179,5 +179,44 @@ TEST(UnlearningSummary, MarkdownHasOneTableOfMeanAndStdPerRequest) {
       << md;
 }
 
+// A multimodal-LM audit (kind "mllm"): the accuracy groups and gap sums are read, the tables
+// show those columns and none of the CLIP ones, and the forget set counts image questions.
+TEST(UnlearningSummary, MultimodalLmAuditsGetTheirOwnColumns) {
+  auto lm_block = [](double forget_vqa, double gap_sum) {
+    nlohmann::json b;
+    for (const char* g : {"vqa_forget", "qa_forget", "vqa_retain", "qa_retain", "vqa_heldout"})
+      b["eval"][g] = {{"exact", 50.0}, {"choice", 90.0}, {"n", 10}};
+    b["eval"]["vqa_forget"]["exact"] = forget_vqa;
+    b["gap"] = {{"exact", {{"sum", gap_sum}}}, {"choice", {{"sum", 2 * gap_sum}}}};
+    return b;
+  };
+  std::vector<SeedAudit> audits;
+  for (int64_t seed : {0, 1}) {
+    auto reference = lm_block(10, 0);
+    reference["wall_s"] = 100.0;
+    auto method = lm_block(20 + double(seed), 4 + double(seed));
+    method["cost_ratio"] = 0.05;
+    audits.push_back({seed,
+                      {{"kind", "mllm"},
+                       {"request", "entities:0.05"},
+                       {"forget_size", 180},
+                       {"original", lm_block(70, 60)},
+                       {"reference", reference},
+                       {"methods", {{"mmunlearner", method}}}}});
+  }
+  const auto agg = aggregate_unlearning(audits);
+  ASSERT_EQ(agg.size(), 1u);
+  const auto& m = model(agg[0], "mmunlearner");
+  EXPECT_DOUBLE_EQ(m.at("forget_vqa").at("mean").get<double>(), 20.5);
+  EXPECT_DOUBLE_EQ(m.at("gap_sum").at("mean").get<double>(), 4.5);
+  EXPECT_DOUBLE_EQ(m.at("gap_sum_choice").at("mean").get<double>(), 9.0);
+  EXPECT_FALSE(m.contains("forget_r1"));
+  const auto md = unlearning_markdown(agg);
+  EXPECT_NE(md.find("forget set 180 ± 0 image questions"), std::string::npos) << md;
+  EXPECT_NE(md.find("| forget VQA |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("forget R@1"), std::string::npos) << md;
+  EXPECT_EQ(md.find("MIA AUC"), std::string::npos) << md;
+}
+
 }  // namespace
 }  // namespace lethe::bench

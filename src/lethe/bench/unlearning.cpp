@@ -1,4 +1,5 @@
-// Every unlearning method × request type × seed on one federated benchmark config (issue 10):
+// Every unlearning method × request type × seed on one federated benchmark config (issue 10), or
+// on a multimodal-LM config (run.mode = mllm: its own methods, default request entities:0.05):
 // per seed, train the federated run (or reuse a finished one, so an interrupted benchmark
 // resumes), then honour each request with all methods through `run_unlearning`, which caches
 // the retrain reference of each request in the run folder. The audits are reduced to mean ±
@@ -13,6 +14,7 @@
 #include "lethe/core/stopwatch.h"
 #include "lethe/core/strings.h"
 #include "lethe/experiment/experiment.h"
+#include "lethe/unlearn/lm_methods.h"
 #include "lethe/unlearn/request.h"
 #include "lethe/unlearn/session.h"
 #include "lethe/unlearn/unlearner.h"
@@ -81,10 +83,19 @@ UnlearningBenchOptions parse_options(const std::vector<std::string>& overrides) 
   LETHE_CHECK(unique(o.seeds), "bench unlearning: seeds name a seed twice");
   LETHE_CHECK(unique(o.requests), "bench unlearning: requests name a request twice");
   LETHE_CHECK(unique(o.methods), "bench unlearning: methods name a method twice");
-  if (o.methods.empty()) o.methods = unlearn::unlearners().names();
-  for (const auto& m : o.methods) unlearn::unlearners().get(m);  // unknown names fail now
   for (const auto& r : o.requests) unlearn::parse_request(r);
   return o;
+}
+
+// Defaults and method names against the registry of the run's kind (CLIP or multimodal LM).
+void settle_methods(UnlearningBenchOptions& o, bool lm, bool requests_given) {
+  const auto& names = lm ? unlearn::lm_unlearners().names() : unlearn::unlearners().names();
+  if (o.methods.empty()) o.methods = names;
+  for (const auto& m : o.methods) {
+    if (lm) unlearn::lm_unlearners().get(m);  // unknown names fail now
+    else unlearn::unlearners().get(m);
+  }
+  if (lm && !requests_given) o.requests = {"entities:0.05"};
 }
 
 // The finished run of `cfg` in `dir`: reused when its summary.json is there, resumed from its
@@ -96,7 +107,7 @@ nlohmann::json trained_run(const experiment::ExperimentConfig& cfg, const std::s
     return *summary;
   }
   const bool resume = file_exists(dir + "/config.toml") && file_exists(dir + "/checkpoints/latest");
-  std::cout << fmt::format("  {} the federated run in {}\n", resume ? "resuming" : "training", dir)
+  std::cout << fmt::format("  {} the run in {}\n", resume ? "resuming" : "training", dir)
             << std::flush;
   return experiment::run_experiment(cfg, dir, {.resume = resume});
 }
@@ -106,17 +117,23 @@ nlohmann::json trained_run(const experiment::ExperimentConfig& cfg, const std::s
 nlohmann::json unlearning_suite(const SuiteArgs& args) {
   const Stopwatch total_clock;
   unlearn::register_builtin_unlearners();
-  const auto o = parse_options(args.overrides);
+  unlearn::register_builtin_lm_unlearners();
+  auto o = parse_options(args.overrides);
+  const bool requests_given = std::any_of(args.overrides.begin(), args.overrides.end(),
+                                          [](const std::string& kv) { return starts_with(kv, "requests="); });
   const auto [config_name, toml] = suite_config(args, kDefaultConfig, "unlearning");
   auto config_of = [&](int64_t seed) {
     auto overrides = o.train_overrides;
     overrides.push_back(fmt::format("run.seed={}", seed));
     auto cfg = experiment::parse_experiment(toml, config_name, overrides);
-    LETHE_CHECK(cfg.run.mode == "federated", "bench unlearning: {} is not a federated config (run.mode = '{}')",
+    LETHE_CHECK(cfg.run.mode == "federated" || cfg.run.mode == "mllm",
+                "bench unlearning: {} is neither a federated nor a multimodal-LM config (run.mode = '{}')",
                 config_name, cfg.run.mode);
     return cfg;
   };
   for (int64_t seed : o.seeds) config_of(seed);  // every config error before any training
+  const bool lm = config_of(o.seeds.front()).run.mode == "mllm";
+  settle_methods(o, lm, requests_given);
 
   std::vector<std::string> session_overrides = o.train_overrides;
   session_overrides.insert(session_overrides.end(), o.unlearn_overrides.begin(), o.unlearn_overrides.end());
@@ -138,13 +155,15 @@ nlohmann::json unlearning_suite(const SuiteArgs& args) {
       so.overrides = session_overrides;
       so.report = false;
       auto audit = unlearn::run_unlearning(so);
-      const double orig = audit["original"]["forget"]["r1"].get<double>();
-      const double ref = audit["reference"]["forget"]["r1"].get<double>();
+      const auto* what = lm ? "/eval/vqa_forget/exact" : "/forget/r1";
+      const double orig = audit["original"][nlohmann::json::json_pointer(what)].get<double>();
+      const double ref = audit["reference"][nlohmann::json::json_pointer(what)].get<double>();
       std::cout << fmt::format(
-                       "unlearning: [{}/{}] seed {} {}: forget {} pairs, forget R@1 original {:.2f} vs "
+                       "unlearning: [{}/{}] seed {} {}: forget {} {}, forget {} original {:.2f} vs "
                        "retrain {:.2f} (gap {:+.2f}), {} methods in {:.0f} s\n",
-                       audits.size() + 1, total, seed, request, audit["forget_size"].get<int64_t>(), orig,
-                       ref, orig - ref, o.methods.size(), request_clock.seconds())
+                       audits.size() + 1, total, seed, request, audit["forget_size"].get<int64_t>(),
+                       lm ? "image questions" : "pairs", lm ? "VQA" : "R@1", orig, ref, orig - ref,
+                       o.methods.size(), request_clock.seconds())
                 << std::flush;
       audits.push_back({seed, std::move(audit)});
     }
@@ -156,7 +175,7 @@ nlohmann::json unlearning_suite(const SuiteArgs& args) {
   const std::string md_path = args.out_dir + "/unlearning.md";
   write_file_atomic(md_path,
                     fmt::format("## Unlearning benchmark ({}, {} seeds)\n\nMean ± sample std over seeds; "
-                                "R@1 and gaps in %, cost as wall time / the retrain reference's.\n\n{}",
+                                "R@1, accuracies and gaps in %, cost as wall time / the retrain reference's.\n\n{}",
                                 config_name, o.seeds.size(), unlearning_markdown(aggregate)));
   std::cout << unlearning_markdown(aggregate) << "wrote " << md_path << " and " << rows_path << "\n";
 

@@ -21,7 +21,8 @@ struct Metric {
   int decimals;
 };
 
-// R@1 and its gaps are percentages; AUCs and the cost ratio are fractions.
+// R@1, accuracies and gaps are percentages; AUCs and the cost ratio are fractions. A block
+// holds either the CLIP metrics or the multimodal LM's; tables show the columns a request has.
 constexpr Metric kMetrics[] = {
     {"forget_r1", "/forget/r1", "forget R@1", 2},
     {"retain_r1", "/retain/r1", "retain R@1", 2},
@@ -31,6 +32,15 @@ constexpr Metric kMetrics[] = {
     {"gap_test", "/gap/test_r1", "gap test", 2},
     {"auc", "/auc_deleted_vs_remaining", "AUC", 3},
     {"mia_auc", "/mia/auc", "MIA AUC", 3},
+    // Multimodal-LM audits (kind "mllm"): exact-match accuracy in %, the 4-way choice where named.
+    {"forget_vqa", "/eval/vqa_forget/exact", "forget VQA", 1},
+    {"forget_vqa_choice", "/eval/vqa_forget/choice", "forget VQA 4-way", 1},
+    {"forget_qa", "/eval/qa_forget/exact", "forget QA", 1},
+    {"retain_vqa", "/eval/vqa_retain/exact", "retain VQA", 1},
+    {"retain_qa", "/eval/qa_retain/exact", "retain QA", 1},
+    {"heldout_vqa", "/eval/vqa_heldout/exact", "held-out VQA", 1},
+    {"gap_sum", "/gap/exact/sum", "gap sum", 1},
+    {"gap_sum_choice", "/gap/choice/sum", "gap sum 4-way", 1},
     {"cost_ratio", "/cost_ratio", "cost / retrain", 3},
     {"wall_s", "/wall_s", "wall s", 1},
 };
@@ -66,6 +76,7 @@ nlohmann::json seed_rows(const std::vector<SeedAudit>& audits) {
     rows.push_back({{"seed", a.seed},
                     {"request", request},
                     {"forget_size", a.audit.at("forget_size")},
+                    {"forget_unit", a.audit.value("kind", std::string()) == "mllm" ? "image questions" : "pairs"},
                     {"models", std::move(models)}});
   }
   return rows;
@@ -97,6 +108,7 @@ nlohmann::json aggregate_unlearning(const std::vector<SeedAudit>& audits) {
     std::vector<int64_t> seeds;
     std::vector<double> forget_size;
     std::vector<std::string> model_order;
+    std::string forget_unit = "pairs";
     std::map<std::string, std::map<std::string, std::vector<double>>> values;
   };
   std::vector<std::string> request_order;
@@ -107,6 +119,7 @@ nlohmann::json aggregate_unlearning(const std::vector<SeedAudit>& audits) {
     auto& g = groups[request];
     g.seeds.push_back(row.at("seed").get<int64_t>());
     g.forget_size.push_back(row.at("forget_size").get<double>());
+    g.forget_unit = row.value("forget_unit", std::string("pairs"));
     for (const auto& m : row.at("models")) {
       const auto model = m.at("model").get<std::string>();
       if (!g.values.count(model)) g.model_order.push_back(model);
@@ -127,6 +140,7 @@ nlohmann::json aggregate_unlearning(const std::vector<SeedAudit>& audits) {
     out.push_back({{"request", request},
                    {"seeds", g.seeds},
                    {"forget_size", stat_json(g.forget_size)},
+                   {"forget_unit", g.forget_unit},
                    {"models", std::move(models)}});
   }
   return out;
@@ -137,18 +151,26 @@ std::string unlearning_markdown(const nlohmann::json& aggregate) {
   for (const auto& r : aggregate) {
     std::vector<std::string> seeds;
     for (const auto& s : r.at("seeds")) seeds.push_back(std::to_string(s.get<int64_t>()));
-    md += fmt::format("### `{}`: forget set {} pairs, seeds {}\n\n", r.at("request").get<std::string>(),
-                      stat_cell(r.at("forget_size"), 0), join(seeds, ", "));
+    md += fmt::format("### `{}`: forget set {} {}, seeds {}\n\n", r.at("request").get<std::string>(),
+                      stat_cell(r.at("forget_size"), 0), r.value("forget_unit", std::string("pairs")),
+                      join(seeds, ", "));
+    std::vector<const Metric*> columns;
+    for (const auto& metric : kMetrics)
+      for (const auto& m : r.at("models"))
+        if (m.contains(metric.key)) {
+          columns.push_back(&metric);
+          break;
+        }
     std::vector<std::string> header = {"model"}, rule = {"---"};
-    for (const auto& metric : kMetrics) {
-      header.emplace_back(metric.header);
+    for (const auto* metric : columns) {
+      header.emplace_back(metric->header);
       rule.emplace_back("---");
     }
     md += "| " + join(header, " | ") + " |\n|" + join(rule, "|") + "|\n";
     for (const auto& m : r.at("models")) {
       std::vector<std::string> cells = {m.at("model").get<std::string>()};
-      for (const auto& metric : kMetrics)
-        cells.push_back(m.contains(metric.key) ? stat_cell(m.at(metric.key), metric.decimals) : "");
+      for (const auto* metric : columns)
+        cells.push_back(m.contains(metric->key) ? stat_cell(m.at(metric->key), metric->decimals) : "");
       md += "| " + join(cells, " | ") + " |\n";
     }
     md += "\n";

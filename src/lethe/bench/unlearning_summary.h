@@ -17,11 +17,14 @@ struct SeedAudit {
 };
 
 // The metrics of one model in an audit, flat: forget_r1, retain_r1, test_r1, gap_forget,
-// gap_retain, gap_test, auc, mia_auc, cost_ratio, wall_s — each only where the audit has it
+// gap_retain, gap_test, auc, mia_auc (CLIP) or forget_vqa, forget_vqa_choice, forget_qa,
+// retain_vqa, retain_qa, heldout_vqa, gap_sum, gap_sum_choice (multimodal LM), then
+// cost_ratio, wall_s — each only where the audit has it
 // (the original has no cost; the retrain reference is the unit of cost, ratio 1).
 nlohmann::json model_metrics(const nlohmann::json& block, bool is_retrain);
 
-// Per-seed rows: [{"seed", "request", "forget_size", "models": [{"model", metrics...}]}],
+// Per-seed rows: [{"seed", "request", "forget_size", "forget_unit" ("pairs", or "image
+// questions" for a multimodal-LM audit), "models": [{"model", metrics...}]}],
 // models in the order original, retrain, then the methods.
 nlohmann::json seed_rows(const std::vector<SeedAudit>& audits);
 
@@ -31,7 +34,7 @@ nlohmann::json seed_rows(const std::vector<SeedAudit>& audits);
 // has it; "method" is "original", "retrain" or the method's name.
 nlohmann::json contract_rows(const std::vector<SeedAudit>& audits);
 
-// Per request, in first-seen order: {"request", "seeds": [...], "forget_size": stat,
+// Per request, in first-seen order: {"request", "seeds": [...], "forget_size": stat, "forget_unit",
 // "models": [{"model", "<metric>": {"mean", "std", "n"}}]}. std is the sample standard
 // deviation (n − 1), null when a metric has fewer than two seeds. InputError when a
 // (seed, request) pair appears twice.

@@ -57,8 +57,8 @@ struct UnlearnConfig {
   std::string multidelete_unimodal = "forget";  // L_UKR on the D_f batch | the D_r batch
   std::string multidelete_decoupling = "matrix";  // L_MD on every entry (paper) | the pairs only
   // The multimodal LM's methods (METHODS.md §5, docs/methods/mmunlearner.md).
-  int64_t lm_epochs = 1;         // passes over the retain questions (ga: over the forget questions)
-  double lm_lr = 1e-4;           // AdamW, constant, no weight decay
+  int64_t lm_epochs = 3;         // passes over the retain questions (ga: over the forget questions)
+  double lm_lr = 1e-3;           // AdamW, constant, no weight decay
   double lm_clip = 1.0;          // gradient-norm clip of every step
   double lm_npo_beta = 0.4;
   double lm_kl_weight = 1.0;     // klmin: KL(θ₀ ‖ θ) weight on retain batches
