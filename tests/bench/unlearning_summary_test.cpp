@@ -187,7 +187,8 @@ TEST(UnlearningSummary, MultimodalLmAuditsGetTheirOwnColumns) {
     for (const char* g : {"vqa_forget", "qa_forget", "vqa_retain", "qa_retain", "vqa_heldout"})
       b["eval"][g] = {{"exact", 50.0}, {"choice", 90.0}, {"n", 10}};
     b["eval"]["vqa_forget"]["exact"] = forget_vqa;
-    b["gap"] = {{"exact", {{"sum", gap_sum}}}, {"choice", {{"sum", 2 * gap_sum}}}};
+    b["gap"] = {{"exact", {{"forget_vqa", gap_sum / 2}, {"forget_qa", 0.0}, {"retain_vqa", gap_sum / 2}, {"sum", gap_sum}}},
+                {"choice", {{"sum", 2 * gap_sum}}}};
     return b;
   };
   std::vector<SeedAudit> audits;
@@ -210,6 +211,7 @@ TEST(UnlearningSummary, MultimodalLmAuditsGetTheirOwnColumns) {
   EXPECT_DOUBLE_EQ(m.at("forget_vqa").at("mean").get<double>(), 20.5);
   EXPECT_DOUBLE_EQ(m.at("gap_sum").at("mean").get<double>(), 4.5);
   EXPECT_DOUBLE_EQ(m.at("gap_sum_choice").at("mean").get<double>(), 9.0);
+  EXPECT_DOUBLE_EQ(m.at("gap_retain_vqa").at("mean").get<double>(), 2.25);
   EXPECT_FALSE(m.contains("forget_r1"));
   const auto md = unlearning_markdown(agg);
   EXPECT_NE(md.find("forget set 180 ± 0 image questions"), std::string::npos) << md;

@@ -18,7 +18,8 @@ struct SeedAudit {
 
 // The metrics of one model in an audit, flat: forget_r1, retain_r1, test_r1, gap_forget,
 // gap_retain, gap_test, auc, mia_auc (CLIP) or forget_vqa, forget_vqa_choice, forget_qa,
-// retain_vqa, retain_qa, heldout_vqa, gap_sum, gap_sum_choice (multimodal LM), then
+// retain_vqa, retain_qa, heldout_vqa, gap_forget_vqa, gap_forget_qa, gap_retain_vqa, gap_sum,
+// gap_sum_choice (multimodal LM), then
 // cost_ratio, wall_s — each only where the audit has it
 // (the original has no cost; the retrain reference is the unit of cost, ratio 1).
 nlohmann::json model_metrics(const nlohmann::json& block, bool is_retrain);
