@@ -47,6 +47,14 @@ TEST(MllmCli, TrainThenUnlearnEntitiesWithACachedReference) {
   audit = nlohmann::json::parse(file_bytes(d / "run/unlearn/entities-0.1/audit.json"));
   EXPECT_TRUE(audit["reference"]["from_cache"].get<bool>());
 
+  // lethe runs show: the LM's accuracy table and the audit's, in LM terms.
+  r = run("runs show " + (d / "run").string(), d);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto shown = file_bytes(d / "out.txt");
+  EXPECT_NE(shown.find("multimodal LM"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("(12 image questions"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("forget VQA"), std::string::npos) << shown;
+
   // Client and pair requests, and CLIP methods, do not apply; neither does entities: on CLIP runs.
   r = run("unlearn --run " + (d / "run").string() + " --forget client:0 --method ga", d);
   EXPECT_EQ(r.code, 2);

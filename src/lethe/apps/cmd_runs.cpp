@@ -114,13 +114,16 @@ void show_run(const std::string& dir) {
                              r.summary.value("threads", 0), r.summary.value("precision", std::string("?")),
                              r.summary.value("version", std::string("?")));
     if (r.summary.contains("eval")) std::cout << "\n" << recall_table(r.summary["eval"]);
+    if (r.summary.contains("lm")) std::cout << "\nmultimodal LM\n" << lm_accuracy_table(r.summary["lm"]);
   }
   for (const auto& [req, path] : r.audits) {
     const auto audit = read_json(path);
-    std::cout << fmt::format("\ndeletion request {} ({} pairs, manifest {})\n",
+    const bool lm = audit.value("kind", std::string()) == "mllm";
+    std::cout << fmt::format("\ndeletion request {} ({} {}, manifest {})\n",
                              audit.value("request", req), audit.value("forget_size", int64_t{0}),
+                             lm ? "image questions" : "pairs",
                              audit.value("manifest_sha256", std::string("?")).substr(0, 12))
-              << audit_table(audit) << "audit:  " << path << "\n";
+              << (lm ? lm_audit_table(audit) : audit_table(audit)) << "audit:  " << path << "\n";
     const auto report = fs::path(path).parent_path() / "report.html";
     if (fs::exists(report)) std::cout << "report: " << report.string() << "\n";
   }

@@ -30,6 +30,7 @@ void add_train_command(CLI::App& app, Action* action) {
       const auto run = resolve_run_target(o->config, o->out, o->resume, o->overrides);
       auto summary = experiment::run_experiment(run.cfg, run.out, {.resume = run.resume});
       std::cout << recall_table(summary["eval"]);
+      if (summary.contains("lm")) std::cout << "multimodal LM\n" << lm_accuracy_table(summary["lm"]);
       std::cout << "run folder: " << run.out << " (" << summary["wall_s"].get<double>() << " s)\n";
     };
   });

@@ -63,6 +63,14 @@ std::string audit_table(const nlohmann::json& audit) {
                       rows);
 }
 
+std::string lm_accuracy_table(const nlohmann::json& lm) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& [group, g] : lm.items())
+    rows.push_back({group, std::to_string(g.value("n", int64_t{0})), fmt::format("{:.1f}", g.value("exact", 0.0)),
+                    fmt::format("{:.1f}", g.value("choice", 0.0))});
+  return render_table({"questions", "n", "exact %", "4-way %"}, rows);
+}
+
 std::string lm_audit_table(const nlohmann::json& audit) {
   auto num = [](const nlohmann::json& b, const std::string& p) {
     const auto ptr = nlohmann::json::json_pointer(p);

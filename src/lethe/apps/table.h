@@ -20,6 +20,9 @@ std::string recall_table(const nlohmann::json& eval);
 // The comparison table of an audit.json: original, retrain, then each method; R@1 per split,
 // gaps to retrain, deleted-vs-remaining AUC, MIA AUC and cost as a fraction of retrain.
 std::string audit_table(const nlohmann::json& audit);
+// The multimodal LM's accuracy per question group (summary.json "lm").
+std::string lm_accuracy_table(const nlohmann::json& lm);
+
 // The same for a multimodal-LM audit (audit["kind"] = "mllm"): exact-match / multiple-choice
 // accuracy per question group, the sum of the three acceptance gaps, cost.
 std::string lm_audit_table(const nlohmann::json& audit);
