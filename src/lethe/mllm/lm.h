@@ -52,7 +52,8 @@ inline torch::Tensor answer_nll(models::MultimodalLm& model, const LmBatch& b, c
   return answer_nll(batch_logits(model, b, ctx), b);
 }
 
-// Greedy answers (no gradient), `batch` questions at a time.
+// Greedy answers (no gradient), `batch` questions at a time. Each new token re-runs the whole
+// (short: prefix + prompt + answer ≤ max_text_tokens) sequence; no key/value cache.
 std::vector<std::string> greedy_answers(models::MultimodalLm& model, const LmText& text,
                                         const std::vector<QaItem>& items, int64_t max_answer_tokens,
                                         int64_t batch, const Context& ctx);

@@ -95,7 +95,9 @@ nlohmann::json run_lm_unlearning(const SessionOptions& opts, const experiment::E
   nlohmann::json ref_info;
   if (file_exists(ref_dir + "/lm.safetensors") && file_exists(ref_dir + "/reference.json")) {
     reference = mllm::load_lm(ref_dir + "/lm.safetensors", cfg.mllm, clip_ck.model);
-    ref_info = nlohmann::json::parse(read_file(ref_dir + "/reference.json"));
+    ref_info = nlohmann::json::parse(read_file(ref_dir + "/reference.json"), nullptr, /*allow_exceptions=*/false);
+    LETHE_CHECK(ref_info.is_object() && ref_info.contains("wall_s") && ref_info["wall_s"].is_number(),
+                "'{}/reference.json' is damaged: delete {} to retrain the reference", ref_dir, ref_dir);
     ref_info["from_cache"] = true;
   } else {
     log::info("training the retrain reference (no images of the {} forgotten emoji)", forget.size());
