@@ -54,6 +54,8 @@ TEST(MultiDeleteLoss, MatchesHandComputedTerms) {
   EXPECT_FLOAT_EQ(t.unimodal.item<float>(), 0.0f);
   t = multidelete_loss(f, f, torch::tensor({0, 1}, torch::kLong), moved, ident, false);
   EXPECT_NEAR(t.unimodal.item<double>(), (0.16 + 0.64 + 1.0 + 1.0) / 4.0, 1e-6);
+  // λ scales the two retention terms only: 0 + 3·(0.7 + 0.7).
+  EXPECT_NEAR(t.total(3.0).item<double>(), 3.0 * 1.4, 1e-5);
 }
 
 TEST(MultiDeleteLoss, BadShapesAreNamed) {

@@ -152,7 +152,7 @@ HolderResult run_holder(const UnlearnInputs& in, int64_t k, const std::vector<in
                                   embed_ref(rb), u.multidelete_unimodal == "forget",
                                   u.multidelete_decoupling == "matrix");
         md += t.decoupling.item<double>(), mkr += t.multimodal.item<double>(), ukr += t.unimodal.item<double>();
-        return t.total();
+        return t.total(u.multidelete_retention_weight);
       }, params);
       ++n, ++r.steps;
     }

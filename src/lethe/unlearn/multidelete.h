@@ -17,7 +17,10 @@ struct MultiDeleteTerms {
   torch::Tensor decoupling;  // L_MD = MSE(S^{M′}(I_f, T_f), S^M(I_f, T_{f,π}))
   torch::Tensor multimodal;  // L_MKR = MSE(S^{M′}(I_r, T_r), S^M(I_r, T_r))
   torch::Tensor unimodal;    // L_UKR = MSE(v^{M′}, v^M) + MSE(t^{M′}, t^M)
-  torch::Tensor total() const { return decoupling + multimodal + unimodal; }
+  // L_MD + λ·(L_MKR + L_UKR); λ = 1 is the paper's unit weights.
+  torch::Tensor total(double retention_weight = 1.0) const {
+    return decoupling + retention_weight * (multimodal + unimodal);
+  }
 };
 
 // The three terms on one step. forget / retain: M′'s unit-norm embeddings of a D_f and a D_r

@@ -56,6 +56,7 @@ struct UnlearnConfig {
   double multidelete_lr = 1e-4;
   std::string multidelete_unimodal = "forget";  // L_UKR on the D_f batch | the D_r batch
   std::string multidelete_decoupling = "matrix";  // L_MD on every entry (paper) | the pairs only
+  double multidelete_retention_weight = 1.0;  // λ on L_MKR + L_UKR (1 = the paper's unit weights)
   // The multimodal LM's methods (METHODS.md §5, docs/methods/mmunlearner.md).
   int64_t lm_epochs = 3;         // passes over the retain questions (ga: over the forget questions)
   double lm_lr = 1e-3;           // AdamW, constant, no weight decay
@@ -131,6 +132,8 @@ struct UnlearnConfig {
     v("mmunlearner_fisher_batches", mmunlearner_fisher_batches, "MMUnlearner: batches per Fisher estimate").min(1);
     v("mmunlearner_protect", mmunlearner_protect,
       "MMUnlearner: parameters outside the mask never move (false = the released code's behaviour)");
+    v("multidelete_retention_weight", multidelete_retention_weight,
+      "MultiDelete: weight of the retention terms L_MKR + L_UKR (1 = the paper)").in(0.0, 1000.0);
     v("mia_distractors", mia_distractors, "captions the MIA loss feature ranks against").min(1);
     v("auc_chunks", auc_chunks, "retained chunks of the deleted-vs-remaining AUC").min(1);
     v("post_rounds", post_rounds, "re-anchoring rounds after unlearning (0 = skip)").min(0);
