@@ -10,14 +10,10 @@ namespace lethe::mllm {
 
 namespace {
 
-std::vector<int64_t> row_of(const tokenize::BpeTokenizer& tok, const std::string& prompt,
-                            const std::string* answer) {
+// <start_of_text> prompt (what generation starts from; training rows append answer, end).
+std::vector<int64_t> prompt_row(const tokenize::BpeTokenizer& tok, const std::string& prompt) {
   std::vector<int64_t> row{tok.sot()};
   for (auto t : tok.encode(prompt)) row.push_back(t);
-  if (answer) {
-    for (auto t : tok.encode(*answer)) row.push_back(t);
-    row.push_back(tok.eot());
-  }
   return row;
 }
 
@@ -42,8 +38,10 @@ LmBatch make_batch(const LmText& text, const std::vector<QaItem>& items, const s
   int64_t l = 2;
   for (int64_t i = 0; i < n; ++i) {
     const auto& it = items.at(ids[i]);
-    prompt_len[i] = static_cast<int64_t>(row_of(text.tok, it.prompt, nullptr).size());
-    rows[i] = row_of(text.tok, it.prompt, answers ? &(*answers)[i] : &it.answer);
+    rows[i] = prompt_row(text.tok, it.prompt);
+    prompt_len[i] = static_cast<int64_t>(rows[i].size());
+    for (auto t : text.tok.encode(answers ? (*answers)[i] : it.answer)) rows[i].push_back(t);
+    rows[i].push_back(text.tok.eot());
     LETHE_CHECK(static_cast<int64_t>(rows[i].size()) <= text.max_text_tokens,
                 "question '{}' → '{}' needs {} tokens; the LM holds {}", it.prompt,
                 answers ? (*answers)[i] : it.answer, rows[i].size(), text.max_text_tokens);
@@ -91,7 +89,7 @@ std::vector<std::string> greedy_answers(models::MultimodalLm& model, const LmTex
     std::vector<std::vector<int64_t>> rows(n);
     std::vector<int64_t> image_ids, image_rows;
     for (int64_t i = 0; i < n; ++i) {
-      rows[i] = row_of(text.tok, items[s + i].prompt, nullptr);
+      rows[i] = prompt_row(text.tok, items[s + i].prompt);
       if (items[s + i].image >= 0) image_ids.push_back(items[s + i].image), image_rows.push_back(i);
     }
     LmBatch b;
@@ -193,7 +191,7 @@ int64_t needed_text_tokens(const QaWorld& world, const tokenize::BpeTokenizer& t
   const auto all = world.all_entities();
   for (const auto& items : {world.visual_items(all, false), world.text_items(all)})
     for (const auto& it : items) {
-      const int64_t p = static_cast<int64_t>(row_of(tok, it.prompt, nullptr).size());
+      const int64_t p = static_cast<int64_t>(prompt_row(tok, it.prompt).size());
       const int64_t a = static_cast<int64_t>(tok.encode(it.answer).size()) + 1;
       l = std::max(l, p + std::max(a, max_answer_tokens));
     }

@@ -19,16 +19,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-bool has_word(const std::string& text, const std::string& word) {
-  const std::string t = lower(text);
-  for (size_t pos = t.find(word); pos != std::string::npos; pos = t.find(word, pos + 1)) {
-    const bool left = pos == 0 || !std::isalnum(static_cast<unsigned char>(t[pos - 1]));
-    const size_t end = pos + word.size();
-    const bool right = end == t.size() || !std::isalnum(static_cast<unsigned char>(t[end]));
-    if (left && right) return true;
-  }
-  return false;
-}
 
 // Units of client k's training pairs, in order of first appearance.
 std::vector<int64_t> units_of(const data::Dataset& ds, const std::vector<int64_t>& pairs) {
@@ -61,6 +51,17 @@ std::vector<int64_t> read_ids(const std::string& path) {
 }
 
 }  // namespace
+
+bool has_word(const std::string& text, const std::string& word) {
+  const std::string t = lower(text);
+  for (size_t pos = t.find(word); pos != std::string::npos; pos = t.find(word, pos + 1)) {
+    const bool left = pos == 0 || !std::isalnum(static_cast<unsigned char>(t[pos - 1]));
+    const size_t end = pos + word.size();
+    const bool right = end == t.size() || !std::isalnum(static_cast<unsigned char>(t[end]));
+    if (left && right) return true;
+  }
+  return false;
+}
 
 bool mentions(const data::Dataset& ds, int64_t caption, const std::string& word) {
   if (has_word(ds.captions[caption], word)) return true;

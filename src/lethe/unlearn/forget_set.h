@@ -32,6 +32,10 @@ struct ForgetSet {
 ForgetSet make_forget_set(const Request& request, const data::Dataset& ds,
                           const experiment::ClientData& clients, uint64_t seed);
 
+// Whole-word, case-insensitive match of a lower-case `word` in `text` (any non-alphanumeric
+// character bounds a word).
+bool has_word(const std::string& text, const std::string& word);
+
 // Whole-word, case-insensitive match of `word` in a caption or its tags.
 bool mentions(const data::Dataset& ds, int64_t caption, const std::string& word);
 

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <set>
-#include <sstream>
 
 #include "lethe/core/fs.h"
 #include "lethe/core/log.h"
@@ -11,21 +10,12 @@
 #include "lethe/core/stopwatch.h"
 #include "lethe/train/checkpoint.h"
 #include "lethe/train/text.h"
+#include "lethe/unlearn/forget_set.h"
 #include "lethe/unlearn/lm_methods.h"
 
 namespace lethe::unlearn {
 
 namespace {
-
-bool label_has_word(const std::string& label, const std::string& word) {
-  std::istringstream in(label);
-  for (std::string w; in >> w;) {
-    while (!w.empty() && !std::isalnum(static_cast<unsigned char>(w.back()))) w.pop_back();
-    for (auto& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (w == word) return true;
-  }
-  return false;
-}
 
 std::vector<int64_t> forget_entities(const Request& r, const mllm::QaWorld& world, uint64_t seed) {
   const auto all = world.all_entities();
@@ -37,7 +27,7 @@ std::vector<int64_t> forget_entities(const Request& r, const mllm::QaWorld& worl
     for (int64_t i = 0; i < take; ++i) out.push_back(all[perm[i]]);
   } else if (r.kind == Request::Kind::kConcept) {
     for (auto e : all)
-      if (label_has_word(world.entities[e].label, r.word)) out.push_back(e);
+      if (has_word(world.entities[e].label, r.word)) out.push_back(e);
     LETHE_CHECK(!out.empty(), "request '{}': no emoji label has the word '{}'", r.str(), r.word);
   } else {
     throw InputError(fmt::format("request '{}': a multimodal-LM run forgets emoji (entities:FRACTION or "
@@ -116,7 +106,8 @@ nlohmann::json run_lm_unlearning(const SessionOptions& opts, const experiment::E
   for (auto e : world.all_entities())
     if (!fset.count(e)) retained.push_back(e);
   const auto sample = mllm::sample_entities(retained, cfg.mllm.eval_entities, ctx.seed());
-  const mllm::QaGroups groups = {{"vqa_forget", world.visual_items(forget, false)},
+  const auto forget_items = world.visual_items(forget, false);
+  const mllm::QaGroups groups = {{"vqa_forget", forget_items},
                                  {"vqa_forget_heldout", world.visual_items(forget, true)},
                                  {"qa_forget", world.text_items(forget)},
                                  {"vqa_retain", world.visual_items(sample, false)},
@@ -130,7 +121,7 @@ nlohmann::json run_lm_unlearning(const SessionOptions& opts, const experiment::E
   audit["kind"] = "mllm";
   audit["request"] = request.str();
   audit["forget_entities"] = forget.size();
-  audit["forget_size"] = world.visual_items(forget, false).size();  // image questions in D_f
+  audit["forget_size"] = forget_items.size();  // image questions in D_f
   audit["manifest_sha256"] = sha;
   audit["reference"] = evaluate(reference);
   audit["reference"]["method"] = "retrain";
@@ -140,7 +131,6 @@ nlohmann::json run_lm_unlearning(const SessionOptions& opts, const experiment::E
   audit["original"]["gap"] = lm_gaps(audit["original"], audit["reference"], audit["original"]);
   audit["methods"] = nlohmann::json::object();
 
-  const auto forget_items = world.visual_items(forget, false);
   const auto retain_items = world.visual_items(retained, false);
   const auto text_items = world.text_items(world.all_entities());
   const LmUnlearnInputs in{ds, cfg.mllm, clip_ck.model, ctx, original, &reference,
