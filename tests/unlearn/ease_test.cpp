@@ -261,6 +261,17 @@ TEST(Ease, ReanchoringUnderTheLockReportsEveryRound) {
   auto free = reanchor(in, sets, out.weights, fl::ForgetLock{}, 2, "post-free");
   EXPECT_FALSE(free["locked"].get<bool>());
   EXPECT_EQ(free["forget_r1"][0], locked["forget_r1"][0]);  // the same start
+  EXPECT_EQ(free["data"], "retained");
+
+  // The stress test: every client keeps its original data, the removed client's D_f included,
+  // so the same rounds re-teach D_f (client 0 answers again).
+  auto stressed = u;
+  stressed.post_rounds_data = "original";
+  const auto in_original = inputs_of(run, forget, stressed, in.work_dir);
+  auto relearnt = reanchor(in_original, sets, out.weights, fl::ForgetLock{}, 2, "post-original");
+  EXPECT_EQ(relearnt["data"], "original");
+  EXPECT_EQ(relearnt["forget_r1"][0], free["forget_r1"][0]);
+  EXPECT_GT(relearnt["forget_r1"][2].get<double>(), free["forget_r1"][2].get<double>());
 
   // The report's block: one curve per run, labelled by whether the lock held.
   nlohmann::json methods = {{"ease", {{"post_rounds", locked}, {"post_rounds_unlocked", free}}},

@@ -101,6 +101,7 @@ UnlearnConfig quick(int64_t epochs) {
   UnlearnConfig u;
   u.multidelete_epochs = epochs;
   u.multidelete_lr = 2e-3;
+  u.multidelete_task_weight = 0.0;  // the paper's objective (the task term has its own test)
   return u;
 }
 
@@ -125,6 +126,22 @@ TEST(MultiDeleteMethod, DeletedPairsSeparateFromKeptOnesAndTheBestPassIsKept) {
   EXPECT_EQ(out.cost.local_steps, 3 * batches);
   EXPECT_EQ(out.cost.rounds, 1);
   EXPECT_EQ(out.cost.bytes, 2 * nbytes(run.original));
+}
+
+TEST(MultiDeleteMethod, TheTaskTermTrainsTheRetainBatchAndIsOffAtZero) {
+  const auto& run = shared_tiny_run();
+  const auto forget = forget_set_of(run, "samples:0:0.4");
+  auto paper = quick(2), task = quick(2);
+  task.multidelete_task_weight = 1.0;
+  auto a = run_method("multidelete", run, forget, paper), b = run_method("multidelete", run, forget, task);
+  for (const auto& p : a.details["holders"][0]["passes"]) EXPECT_FALSE(p.contains("retain_clip"));
+  for (const auto& p : b.details["holders"][0]["passes"]) {
+    ASSERT_TRUE(p.contains("retain_clip"));
+    EXPECT_GT(p["retain_clip"].get<double>(), 0.0);
+  }
+  bool differs = false;
+  for (const auto& [k, v] : a.weights) differs = differs || !torch::equal(v, b.weights.at(k));
+  EXPECT_TRUE(differs);
 }
 
 TEST(MultiDeleteMethod, SameSeedSameWeightsAndSeveralHoldersAreAveraged) {

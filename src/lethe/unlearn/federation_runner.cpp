@@ -33,8 +33,8 @@ RoundsResult run_rounds(const UnlearnInputs& in, const TensorMap& start, int64_t
   auto model = model_with(in, start);
   MetricsWriter metrics(dir + "/metrics.jsonl");
   auto totals = experiment::run_federation(
-      model, in.ds, in.tokens, in.forget.retained, cfg, in.ctx, dir, metrics,
-      {.excluded_clients = in.forget.removed_clients,
+      model, in.ds, in.tokens, opts.with_forget_data ? in.clients : in.forget.retained, cfg, in.ctx, dir, metrics,
+      {.excluded_clients = opts.with_forget_data ? std::vector<int64_t>{} : in.forget.removed_clients,
        .rounds = rounds,
        .server_eval = false,
        .evaluation = evaluation,

@@ -141,23 +141,31 @@ HolderResult run_holder(const UnlearnInputs& in, int64_t k, const std::vector<in
   double best = -1;
   for (int64_t pass = 1; pass <= u.multidelete_epochs; ++pass) {
     model->train();
-    double md = 0, mkr = 0, ukr = 0;
+    double md = 0, mkr = 0, ukr = 0, clip = 0;
     int64_t n = 0;
     for (const auto& ids : train::epoch_batches(forget_k, tcfg.batch_size, frng)) {
       const auto fb = maker.make(ids, &frng);
       const auto rb = retain_batches.next();
       const auto perm = unrelated_permutation(fb.groups, prng);
       local_step(*opt, in.ctx, u.ascent_clip, [&] {
-        auto t = multidelete_loss(embed(model, fb, in.ctx), embed_ref(fb), perm, embed(model, rb, in.ctx),
+        const auto retained = embed(model, rb, in.ctx);
+        auto t = multidelete_loss(embed(model, fb, in.ctx), embed_ref(fb), perm, retained,
                                   embed_ref(rb), u.multidelete_unimodal == "forget",
                                   u.multidelete_decoupling == "matrix");
         md += t.decoupling.item<double>(), mkr += t.multimodal.item<double>(), ukr += t.unimodal.item<double>();
-        return t.total(u.multidelete_retention_weight);
+        auto loss = t.total(u.multidelete_retention_weight);
+        if (u.multidelete_task_weight > 0) {
+          auto task = retained.clip_loss();
+          clip += task.item<double>();
+          loss = loss + u.multidelete_task_weight * task;
+        }
+        return loss;
       }, params);
       ++n, ++r.steps;
     }
     nlohmann::json ev = {{"pass", pass}, {"decoupling", md / double(n)}, {"multimodal", mkr / double(n)},
                          {"unimodal", ukr / double(n)}};
+    if (u.multidelete_task_weight > 0) ev["retain_clip"] = clip / double(n);
     if (selector) {
       ev.update(selector->score(model, in));
       if (ev["score"].get<double>() > best) {

@@ -21,14 +21,17 @@ nlohmann::json reanchor(const UnlearnInputs& in, const AuditSets& sets, const Te
     test.push_back(eval::evaluate_pairs(model, in.ds, in.tokens, sets.test, in.ctx).r1);
   };
   measure(weights);
+  const bool original = in.ucfg.post_rounds_data == "original";
   run_rounds(in, weights, rounds, tag,
-             {.lock = lock, .after_round = [&](int64_t, const TensorMap& global) { measure(global); }});
+             {.lock = lock,
+              .with_forget_data = original,
+              .after_round = [&](int64_t, const TensorMap& global) { measure(global); }});
   double drift = 0;
   for (const auto& f : forget) drift = std::max(drift, std::abs(f.get<double>() - forget[0].get<double>()));
   return {{"locked", !lock.empty()},       {"lock_directions", lock.directions()},
           {"rounds", rounds},              {"forget_r1", std::move(forget)},
           {"retain_r1", std::move(retain)}, {"test_r1", std::move(test)},
-          {"max_forget_drift", drift}};
+          {"max_forget_drift", drift},     {"data", in.ucfg.post_rounds_data}};
 }
 
 nlohmann::json reanchoring_curves(const nlohmann::json& methods) {

@@ -2,7 +2,9 @@
 // Re-anchoring (METHODS.md §6): does an unlearned model stay unlearned while the federation
 // keeps training? Further rounds of the original strategy on the retained clients from the
 // unlearned weights, under the method's Forget Lock when it has one, with the audit galleries'
-// forget / retain / test R@1 after every round.
+// forget / retain / test R@1 after every round. unlearn.post_rounds_data = "original" runs them
+// on every client's original data instead, D_f included: holders that did not delete it, the
+// case the lock exists for (the server never trusts clients).
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -13,7 +15,7 @@
 namespace lethe::unlearn {
 
 // {"locked", "lock_directions", "rounds", "forget_r1": [after 0, 1, …, rounds], "retain_r1",
-//  "test_r1", "max_forget_drift": max_t |forget_r1[t] − forget_r1[0]|}
+//  "test_r1", "max_forget_drift": max_t |forget_r1[t] − forget_r1[0]|, "data": retained | original}
 nlohmann::json reanchor(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights,
                         const fl::ForgetLock& lock, int64_t rounds, const std::string& tag);
 

@@ -52,11 +52,12 @@ struct UnlearnConfig {
   bool ease_bke_last = true;       // BKE after the recovery rounds instead of before
   bool ease_target_left = false;   // the target has left the federation: no BKE
   // MultiDelete (METHODS.md §4, docs/methods/multidelete.md).
-  int64_t multidelete_epochs = 5;          // passes over each holder's D_f
-  double multidelete_lr = 1e-4;
+  int64_t multidelete_epochs = 8;          // passes over each holder's D_f
+  double multidelete_lr = 1e-3;
   std::string multidelete_unimodal = "forget";  // L_UKR on the D_f batch | the D_r batch
   std::string multidelete_decoupling = "matrix";  // L_MD on every entry (paper) | the pairs only
   double multidelete_retention_weight = 1.0;  // λ on L_MKR + L_UKR (1 = the paper's unit weights)
+  double multidelete_task_weight = 0.07;      // weight of L_CLIP on the retain batch (0 = the paper)
   // The multimodal LM's methods (METHODS.md §5, docs/methods/mmunlearner.md).
   int64_t lm_epochs = 3;         // passes over the retain questions (ga: over the forget questions)
   double lm_lr = 1e-3;           // AdamW, constant, no weight decay
@@ -70,6 +71,7 @@ struct UnlearnConfig {
   int64_t mia_distractors = 100;
   int64_t auc_chunks = 5;
   int64_t post_rounds = 0;  // re-anchoring: federated rounds after unlearning (0 = skip)
+  std::string post_rounds_data = "retained";  // retained | original (D_f's holders keep training on it)
   // Relearning attack (METHODS.md §6): fine-tune on a few D_f units, measure the rebound.
   double relearn_fraction = 0.05;
   int64_t relearn_steps = 10;  // 0 = skip
@@ -132,11 +134,17 @@ struct UnlearnConfig {
     v("mmunlearner_fisher_batches", mmunlearner_fisher_batches, "MMUnlearner: batches per Fisher estimate").min(1);
     v("mmunlearner_protect", mmunlearner_protect,
       "MMUnlearner: parameters outside the mask never move (false = the released code's behaviour)");
+    v("multidelete_task_weight", multidelete_task_weight,
+      "MultiDelete: weight of the contrastive task loss on the retain batch (0 = the paper's terms only)")
+        .min(0.0);
     v("multidelete_retention_weight", multidelete_retention_weight,
       "MultiDelete: weight of the retention terms L_MKR + L_UKR (1 = the paper)").in(0.0, 1000.0);
     v("mia_distractors", mia_distractors, "captions the MIA loss feature ranks against").min(1);
     v("auc_chunks", auc_chunks, "retained chunks of the deleted-vs-remaining AUC").min(1);
     v("post_rounds", post_rounds, "re-anchoring rounds after unlearning (0 = skip)").min(0);
+    v("post_rounds_data", post_rounds_data,
+      "re-anchoring data: retained (the federation after the request) | original (D_f's holders keep training on it)")
+        .one_of({"retained", "original"});
     v("relearn_fraction", relearn_fraction, "relearning attack: share of D_f's units it trains on").in(0.0, 0.5);
     v("relearn_steps", relearn_steps, "relearning attack: fine-tuning steps (0 = skip)").min(0);
     v("relearn_lr", relearn_lr, "relearning attack: learning rate (0 = train.lr)").in(0.0, 1.0);
