@@ -56,6 +56,9 @@ TEST(MultiDeleteLoss, MatchesHandComputedTerms) {
   EXPECT_NEAR(t.unimodal.item<double>(), (0.16 + 0.64 + 1.0 + 1.0) / 4.0, 1e-6);
   // λ scales the two retention terms only: 0 + 3·(0.7 + 0.7).
   EXPECT_NEAR(t.total(3.0).item<double>(), 3.0 * 1.4, 1e-5);
+  // w adds the retain batch's contrastive loss, the paper's total unchanged at w = 0.
+  EXPECT_GT(t.task.item<double>(), 0.0);
+  EXPECT_NEAR(t.total(3.0, 0.5).item<double>(), 3.0 * 1.4 + 0.5 * t.task.item<double>(), 1e-5);
 }
 
 TEST(MultiDeleteLoss, BadShapesAreNamed) {

@@ -19,7 +19,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-
 // Units of client k's training pairs, in order of first appearance.
 std::vector<int64_t> units_of(const data::Dataset& ds, const std::vector<int64_t>& pairs) {
   std::vector<int64_t> units;

@@ -48,6 +48,7 @@ MultiDeleteTerms multidelete_loss(const Embedded& forget, const Embedded& forget
   const auto& cur = unimodal_on_forget ? forget : retain;
   const auto& ref = unimodal_on_forget ? forget_ref : retain_ref;
   t.unimodal = mse(cur.img, ref.img) + mse(cur.txt, ref.txt);
+  t.task = retain.clip_loss();
   return t;
 }
 
@@ -148,18 +149,12 @@ HolderResult run_holder(const UnlearnInputs& in, int64_t k, const std::vector<in
       const auto rb = retain_batches.next();
       const auto perm = unrelated_permutation(fb.groups, prng);
       local_step(*opt, in.ctx, u.ascent_clip, [&] {
-        const auto retained = embed(model, rb, in.ctx);
-        auto t = multidelete_loss(embed(model, fb, in.ctx), embed_ref(fb), perm, retained,
+        auto t = multidelete_loss(embed(model, fb, in.ctx), embed_ref(fb), perm, embed(model, rb, in.ctx),
                                   embed_ref(rb), u.multidelete_unimodal == "forget",
                                   u.multidelete_decoupling == "matrix");
         md += t.decoupling.item<double>(), mkr += t.multimodal.item<double>(), ukr += t.unimodal.item<double>();
-        auto loss = t.total(u.multidelete_retention_weight);
-        if (u.multidelete_task_weight > 0) {
-          auto task = retained.clip_loss();
-          clip += task.item<double>();
-          loss = loss + u.multidelete_task_weight * task;
-        }
-        return loss;
+        clip += t.task.item<double>();
+        return t.total(u.multidelete_retention_weight, u.multidelete_task_weight);
       }, params);
       ++n, ++r.steps;
     }

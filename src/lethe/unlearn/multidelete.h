@@ -17,13 +17,14 @@ struct MultiDeleteTerms {
   torch::Tensor decoupling;  // L_MD = MSE(S^{M′}(I_f, T_f), S^M(I_f, T_{f,π}))
   torch::Tensor multimodal;  // L_MKR = MSE(S^{M′}(I_r, T_r), S^M(I_r, T_r))
   torch::Tensor unimodal;    // L_UKR = MSE(v^{M′}, v^M) + MSE(t^{M′}, t^M)
-  // L_MD + λ·(L_MKR + L_UKR); λ = 1 is the paper's unit weights.
-  torch::Tensor total(double retention_weight = 1.0) const {
-    return decoupling + retention_weight * (multimodal + unimodal);
+  torch::Tensor task;        // L_CLIP of M′ on the D_r batch (Lethe's addition, not the paper's)
+  // L_MD + λ·(L_MKR + L_UKR) + w·L_CLIP; λ = 1, w = 0 is the paper's objective.
+  torch::Tensor total(double retention_weight = 1.0, double task_weight = 0.0) const {
+    return decoupling + retention_weight * (multimodal + unimodal) + task_weight * task;
   }
 };
 
-// The three terms on one step. forget / retain: M′'s unit-norm embeddings of a D_f and a D_r
+// The terms of one step. forget / retain: M′'s unit-norm embeddings of a D_f and a D_r
 // batch; forget_ref / retain_ref: M's of the same batches. S(I, T) = I·Tᵀ (cosine similarity),
 // MSE = mean over entries. perm (B_f) int64: caption perm[j] stands in for caption j in M's
 // scores, so M′'s diagonal is pulled to M's score of an unrelated pair. unimodal_on_forget:
