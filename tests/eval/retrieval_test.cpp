@@ -106,3 +106,19 @@ TEST(Retrieval, Errors) {
   }
   EXPECT_THROW(query_ranks(q, q, {{0, 5}, {1, 1}}), lethe::InputError);
 }
+
+TEST(Retrieval, MeanOverFoldsIsFieldWise) {
+  lethe::eval::RecallBlock a, b;
+  a.gallery = 10, a.captions = 20, a.i2t_r1 = 40, a.t2i_r1 = 20, a.r1 = 30, a.rsum = 300, a.t2i_r10 = 90;
+  b.gallery = 11, b.captions = 22, b.i2t_r1 = 60, b.t2i_r1 = 40, b.r1 = 50, b.rsum = 400, b.t2i_r10 = 70;
+  const auto m = lethe::eval::mean_recall({a, b});
+  EXPECT_EQ(m.gallery, 11);  // 10.5 rounds half away from zero
+  EXPECT_EQ(m.captions, 21);
+  EXPECT_DOUBLE_EQ(m.i2t_r1, 50);
+  EXPECT_DOUBLE_EQ(m.t2i_r1, 30);
+  EXPECT_DOUBLE_EQ(m.r1, 40);
+  EXPECT_DOUBLE_EQ(m.rsum, 350);
+  EXPECT_DOUBLE_EQ(m.t2i_r10, 80);
+  EXPECT_DOUBLE_EQ(lethe::eval::mean_recall({a}).r1, 30);
+  EXPECT_THROW(lethe::eval::mean_recall({}), lethe::InputError);
+}

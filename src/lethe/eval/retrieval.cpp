@@ -1,6 +1,7 @@
 #include "lethe/eval/retrieval.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "lethe/core/error.h"
@@ -22,6 +23,23 @@ RecallBlock RecallBlock::from_json(const nlohmann::json& j) {
   b.t2i_r1 = j.at("t2i_r1"), b.t2i_r5 = j.at("t2i_r5"), b.t2i_r10 = j.at("t2i_r10");
   b.rsum = j.at("rsum"), b.r1 = j.at("r1");
   return b;
+}
+
+RecallBlock mean_recall(const std::vector<RecallBlock>& folds) {
+  LETHE_CHECK(!folds.empty(), "mean_recall: no folds");
+  RecallBlock m;
+  double gallery = 0, captions = 0;
+  for (const auto& b : folds) {
+    gallery += double(b.gallery), captions += double(b.captions);
+    m.i2t_r1 += b.i2t_r1, m.i2t_r5 += b.i2t_r5, m.i2t_r10 += b.i2t_r10;
+    m.t2i_r1 += b.t2i_r1, m.t2i_r5 += b.t2i_r5, m.t2i_r10 += b.t2i_r10;
+    m.rsum += b.rsum, m.r1 += b.r1;
+  }
+  const auto n = double(folds.size());
+  m.gallery = std::llround(gallery / n), m.captions = std::llround(captions / n);
+  for (double* f : {&m.i2t_r1, &m.i2t_r5, &m.i2t_r10, &m.t2i_r1, &m.t2i_r5, &m.t2i_r10, &m.rsum, &m.r1})
+    *f /= n;
+  return m;
 }
 
 torch::Tensor query_ranks(const torch::Tensor& queries, const torch::Tensor& candidates,

@@ -25,6 +25,10 @@ struct RecallBlock {
   static RecallBlock from_json(const nlohmann::json& j);
 };
 
+// Field-wise mean of recall blocks measured on equal-sized galleries (folds), as COCO 1K reports
+// the mean of five folds; gallery/captions are the folds' means, rounded.
+RecallBlock mean_recall(const std::vector<RecallBlock>& folds);
+
 // Ranks of each query among the candidates (pessimistic ties as above).
 //   queries (Q,D), candidates (C,D) float; positives: (query, candidate) index pairs; every
 //   query must have at least one positive. Returns (Q,) int64 ranks.

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <set>
+#include <unordered_map>
 
 #include "lethe/core/progress.h"
 #include "lethe/core/rng.h"
@@ -35,17 +36,25 @@ LoopStats train_central(models::Clip& model, const data::Dataset& ds, const torc
 
 std::vector<int64_t> sample_units(const data::Dataset& ds, const std::vector<int64_t>& pair_ids,
                                   int64_t n_units, uint64_t seed) {
+  return unit_folds(ds, pair_ids, n_units, 1, seed).front();
+}
+
+std::vector<std::vector<int64_t>> unit_folds(const data::Dataset& ds,
+                                             const std::vector<int64_t>& pair_ids, int64_t n_units,
+                                             int64_t folds, uint64_t seed) {
   std::vector<int64_t> units;
   std::set<int64_t> seen;
   for (int64_t p : pair_ids)
     if (seen.insert(ds.pairs[p].unit).second) units.push_back(ds.pairs[p].unit);
   auto rng = make_engine(seed, 0, -1, Stream::kEval);
   auto perm = permutation(static_cast<int64_t>(units.size()), rng);
-  std::set<int64_t> keep;
-  for (int64_t i = 0; i < std::min<int64_t>(n_units, units.size()); ++i) keep.insert(units[perm[i]]);
-  std::vector<int64_t> out;
+  const auto n = static_cast<int64_t>(units.size());
+  const int64_t k = n_units > 0 ? std::max<int64_t>(1, std::min(folds, n / n_units)) : 1;
+  std::unordered_map<int64_t, int64_t> fold_of;  // unit -> fold
+  for (int64_t i = 0; i < std::min(n, k * n_units); ++i) fold_of[units[perm[i]]] = i / n_units;
+  std::vector<std::vector<int64_t>> out(k);
   for (int64_t p : pair_ids)
-    if (keep.count(ds.pairs[p].unit)) out.push_back(p);
+    if (auto it = fold_of.find(ds.pairs[p].unit); it != fold_of.end()) out[it->second].push_back(p);
   return out;
 }
 

@@ -27,4 +27,11 @@ nlohmann::json evaluate_summary(models::Clip& model, const data::Dataset& ds,
 std::vector<int64_t> sample_units(const data::Dataset& ds, const std::vector<int64_t>& pair_ids,
                                   int64_t n_units, uint64_t seed);
 
+// Up to `folds` disjoint galleries of `n_units` units each, drawn (seeded) from the units of
+// `pair_ids`: as many as the units fill (at least one, smaller when there are fewer than
+// `n_units` units). The first fold is sample_units(ds, pair_ids, n_units, seed).
+std::vector<std::vector<int64_t>> unit_folds(const data::Dataset& ds,
+                                             const std::vector<int64_t>& pair_ids, int64_t n_units,
+                                             int64_t folds, uint64_t seed);
+
 }  // namespace lethe::train

@@ -41,8 +41,8 @@ AuditSets make_audit_sets(const UnlearnInputs& in, int64_t max_units) {
                  ? train::sample_units(in.ds, in.forget.forget, max_units, seed)
                  : in.forget.forget;
   s.units = count_units(in.ds, s.forget);
-  s.retain = train::sample_units(in.ds, in.forget.retain, s.units, seed + 1);
-  s.test = train::sample_units(in.ds, in.ds.test, s.units, seed + 2);
+  s.retain = train::unit_folds(in.ds, in.forget.retain, s.units, in.ucfg.audit_folds, seed + 1);
+  s.test = train::unit_folds(in.ds, in.ds.test, s.units, in.ucfg.audit_folds, seed + 2);
   s.auc_retain = sample_pairs(in.forget.retain, in.ucfg.auc_chunks * int64_t(s.forget.size()), seed, 1);
   s.members = sample_pairs(in.forget.retain, 1000, seed, 2);
   s.nonmembers = sample_pairs(in.ds.test, 1000, seed, 3);
@@ -62,12 +62,33 @@ AuditSets make_audit_sets(const UnlearnInputs& in, int64_t max_units) {
   return s;
 }
 
+std::vector<eval::RecallBlock> evaluate_folds(models::Clip& model, const UnlearnInputs& in,
+                                              const std::vector<std::vector<int64_t>>& folds) {
+  std::vector<eval::RecallBlock> blocks;
+  for (const auto& f : folds) blocks.push_back(eval::evaluate_pairs(model, in.ds, in.tokens, f, in.ctx));
+  return blocks;
+}
+
+namespace {
+
+nlohmann::json folds_json(models::Clip& model, const UnlearnInputs& in,
+                          const std::vector<std::vector<int64_t>>& folds) {
+  const auto blocks = evaluate_folds(model, in, folds);
+  auto j = eval::mean_recall(blocks).to_json();
+  j["folds"] = blocks.size();
+  j["r1_folds"] = nlohmann::json::array();
+  for (const auto& b : blocks) j["r1_folds"].push_back(b.r1);
+  return j;
+}
+
+}  // namespace
+
 nlohmann::json audit_model(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights) {
   auto model = model_with(in, weights);
   nlohmann::json out;
   out["forget"] = eval::evaluate_pairs(model, in.ds, in.tokens, sets.forget, in.ctx).to_json();
-  out["retain"] = eval::evaluate_pairs(model, in.ds, in.tokens, sets.retain, in.ctx).to_json();
-  out["test"] = eval::evaluate_pairs(model, in.ds, in.tokens, sets.test, in.ctx).to_json();
+  out["retain"] = folds_json(model, in, sets.retain);
+  out["test"] = folds_json(model, in, sets.test);
 
   auto [fi, ft] = eval::pair_embeddings(model, in.ds, in.tokens, sets.forget, in.ctx);
   auto [ri, rt] = eval::pair_embeddings(model, in.ds, in.tokens, sets.auc_retain, in.ctx);

@@ -1,14 +1,18 @@
 #pragma once
 // Evaluating one model for the audit (METHODS.md §6): forget / retain-sample / test retrieval at
-// one fixed gallery size, the deleted-vs-remaining AUC and membership inference.
+// one fixed gallery size, the deleted-vs-remaining AUC and membership inference. Retain and test
+// R@K are means over disjoint galleries (folds) of that size: one gallery of a 5% request holds
+// ~170 units, where one unit moves R@1 by 0.6 points (docs/evaluation.md).
 #include <nlohmann/json.hpp>
 
+#include "lethe/eval/retrieval.h"
 #include "lethe/unlearn/unlearner.h"
 
 namespace lethe::unlearn {
 
 struct AuditSets {
-  std::vector<int64_t> forget, retain, test;  // galleries, the same number of units each
+  std::vector<int64_t> forget;                   // the forget gallery (D_f, or a sample of it)
+  std::vector<std::vector<int64_t>> retain, test;  // folds: disjoint galleries of `units` units
   std::vector<int64_t> auc_retain;            // retained pairs for the AUC chunks
   std::vector<int64_t> members, nonmembers;   // MIA: retain-train pairs vs test pairs
   std::vector<int64_t> distractors;           // caption ids the MIA loss ranks against
@@ -20,7 +24,11 @@ struct AuditSets {
 
 AuditSets make_audit_sets(const UnlearnInputs& in, int64_t max_units = 1000);
 
-// {"forget", "retain", "test": RecallBlock, "auc_deleted_vs_remaining", "mia": {...}}
+// Recall on each fold (eval::mean_recall gives the audit's figure).
+std::vector<eval::RecallBlock> evaluate_folds(models::Clip& model, const UnlearnInputs& in,
+                                              const std::vector<std::vector<int64_t>>& folds);
+
+// {"forget", "retain", "test": RecallBlock (retain/test add "folds" and "r1_folds"), "auc_deleted_vs_remaining", "mia": {...}}
 nlohmann::json audit_model(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights);
 
 // Adds "gap" (|X − X_ref| for forget/retain/test R@1) to a method's block.

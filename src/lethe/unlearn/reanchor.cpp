@@ -17,8 +17,8 @@ nlohmann::json reanchor(const UnlearnInputs& in, const AuditSets& sets, const Te
   auto measure = [&](const TensorMap& global) {
     experiment::load_parameters(model, global);
     forget.push_back(eval::evaluate_pairs(model, in.ds, in.tokens, sets.forget, in.ctx).r1);
-    retain.push_back(eval::evaluate_pairs(model, in.ds, in.tokens, sets.retain, in.ctx).r1);
-    test.push_back(eval::evaluate_pairs(model, in.ds, in.tokens, sets.test, in.ctx).r1);
+    retain.push_back(eval::mean_recall(evaluate_folds(model, in, sets.retain)).r1);
+    test.push_back(eval::mean_recall(evaluate_folds(model, in, sets.test)).r1);
   };
   measure(weights);
   const bool original = in.ucfg.post_rounds_data == "original";

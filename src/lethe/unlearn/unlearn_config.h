@@ -70,6 +70,7 @@ struct UnlearnConfig {
   // Evaluation of the audit.
   int64_t mia_distractors = 100;
   int64_t auc_chunks = 5;
+  int64_t audit_folds = 10;  // retain/test R@K: mean over this many disjoint galleries (1 = one)
   int64_t post_rounds = 0;  // re-anchoring: federated rounds after unlearning (0 = skip)
   std::string post_rounds_data = "retained";  // retained | original (D_f's holders keep training on it)
   // Relearning attack (METHODS.md §6): fine-tune on a few D_f units, measure the rebound.
@@ -141,6 +142,9 @@ struct UnlearnConfig {
       "MultiDelete: weight of the retention terms L_MKR + L_UKR (1 = the paper)").in(0.0, 1000.0);
     v("mia_distractors", mia_distractors, "captions the MIA loss feature ranks against").min(1);
     v("auc_chunks", auc_chunks, "retained chunks of the deleted-vs-remaining AUC").min(1);
+    v("audit_folds", audit_folds,
+      "retain/test R@K: mean over up to this many disjoint galleries of the forget gallery's size")
+        .in(1, 100);
     v("post_rounds", post_rounds, "re-anchoring rounds after unlearning (0 = skip)").min(0);
     v("post_rounds_data", post_rounds_data,
       "re-anchoring data: retained (the federation after the request) | original (D_f's holders keep training on it)")

@@ -1,0 +1,78 @@
+// The audit's galleries: retain and test R@K are means over disjoint galleries (folds) of the
+// forget gallery's size, drawn from the right pairs, and the reported figure is their mean.
+#include "lethe/unlearn/audit.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "lethe/eval/embed.h"
+#include "lethe/train/central.h"
+#include "unlearn/fixture.h"
+
+namespace lethe::unlearn {
+namespace {
+
+using namespace testing;  // the tiny-run fixture
+
+std::set<int64_t> units_of(const data::Dataset& ds, const std::vector<int64_t>& pairs) {
+  std::set<int64_t> u;
+  for (int64_t p : pairs) u.insert(ds.pairs[p].unit);
+  return u;
+}
+
+TEST(Audit, RetainAndTestAreMeansOverDisjointGalleriesOfTheForgetSize) {
+  const auto& run = shared_tiny_run();
+  const auto forget = forget_set_of(run, "samples:0:0.4");
+  UnlearnConfig u;
+  u.audit_folds = 3;
+  auto in = inputs_of(run, forget, u, temp_dir().string());
+  const auto sets = make_audit_sets(in);
+  ASSERT_GT(sets.units, 0);
+  EXPECT_EQ(static_cast<int64_t>(units_of(run.ds, sets.forget).size()), sets.units);
+
+  auto check = [&](const std::vector<std::vector<int64_t>>& folds, const std::vector<int64_t>& from,
+                   const char* what) {
+    const auto available = static_cast<int64_t>(units_of(run.ds, from).size());
+    EXPECT_EQ(static_cast<int64_t>(folds.size()), std::max<int64_t>(1, std::min<int64_t>(3, available / sets.units)))
+        << what;
+    const std::set<int64_t> allowed(from.begin(), from.end());
+    std::set<int64_t> seen_units;
+    for (const auto& f : folds) {
+      const auto fu = units_of(run.ds, f);
+      EXPECT_EQ(static_cast<int64_t>(fu.size()), sets.units) << what;
+      for (int64_t p : f) EXPECT_TRUE(allowed.count(p)) << what << " pair " << p;
+      for (int64_t unit : fu) EXPECT_TRUE(seen_units.insert(unit).second) << what << " unit " << unit << " twice";
+    }
+  };
+  check(sets.retain, forget.retain, "retain");
+  check(sets.test, run.ds.test, "test");
+  ASSERT_GE(sets.retain.size(), 2u);  // the fixture's retained clients fill several galleries
+
+  // The first fold is the single gallery an audit with one fold draws.
+  u.audit_folds = 1;
+  auto one = make_audit_sets(inputs_of(run, forget, u, temp_dir().string()));
+  ASSERT_EQ(one.retain.size(), 1u);
+  EXPECT_EQ(one.retain[0], sets.retain[0]);
+  EXPECT_EQ(one.test[0], sets.test[0]);
+  EXPECT_EQ(one.forget, sets.forget);
+
+  // The reported block is the field-wise mean of the folds' blocks.
+  const auto a = audit_model(in, sets, run.original);
+  auto model = model_with(in, run.original);
+  for (const char* split : {"retain", "test"}) {
+    const auto& folds = std::string(split) == "retain" ? sets.retain : sets.test;
+    ASSERT_EQ(a[split]["folds"].get<size_t>(), folds.size());
+    double r1 = 0, rsum = 0;
+    for (size_t i = 0; i < folds.size(); ++i) {
+      const auto b = eval::evaluate_pairs(model, in.ds, in.tokens, folds[i], in.ctx);
+      EXPECT_DOUBLE_EQ(a[split]["r1_folds"][i].get<double>(), b.r1) << split << " fold " << i;
+      r1 += b.r1, rsum += b.rsum;
+    }
+    EXPECT_NEAR(a[split]["r1"].get<double>(), r1 / double(folds.size()), 1e-9) << split;
+    EXPECT_NEAR(a[split]["rsum"].get<double>(), rsum / double(folds.size()), 1e-9) << split;
+  }
+}
+
+}  // namespace
+}  // namespace lethe::unlearn
