@@ -1,11 +1,14 @@
 // lethe server --config FILE [--out DIR] [--resume DIR] --tokens FILE (--tls-cert F --tls-key F | --insecure) [key=value ...]
+// Overrides under unlearn.* set EASE for `lethe unlearn --server` requests; the rest go to the config.
 #include <iostream>
 #include <memory>
 
 #include "lethe/apps/commands.h"
 #include "lethe/apps/table.h"
 #include "lethe/apps/run_target.h"
+#include "lethe/core/config.h"
 #include "lethe/core/error.h"
+#include "lethe/core/strings.h"
 #include "lethe/rpc/deploy.h"
 
 namespace lethe::app {
@@ -38,10 +41,21 @@ void add_server_command(CLI::App& app, Action* action) {
   cmd->add_option("--heartbeat", o->server.heartbeat_s, "clients' heartbeat period; 5 missed = gone");
   cmd->add_option("--admin-token-file", o->admin_token_file,
                   "admin token (16+ characters) admitting `lethe unlearn --server` requests");
-  cmd->add_option("overrides", o->overrides, "config overrides, e.g. fl.rounds=20");
+  cmd->add_option("overrides", o->overrides,
+                  "config overrides, e.g. fl.rounds=20; unlearn.* sets EASE for live requests, e.g. unlearn.ease_tau_deg=45");
   cmd->callback([o, action] {
     *action = [o] {
-      const auto run = resolve_run_target(o->config, o->out, o->resume, o->overrides);
+      std::vector<std::string> config_overrides, unlearn_overrides;
+      for (const auto& ov : o->overrides)
+        (starts_with(ov, "unlearn.") ? unlearn_overrides : config_overrides).push_back(ov);
+      // EASE's settings for live requests: the [unlearn] knobs of `lethe unlearn`, checked now,
+      // not when the first request arrives.
+      unlearn::UnlearnConfig live;
+      auto doc = config::Document::from_string("", "the unlearn.* overrides");
+      doc.apply_overrides(unlearn_overrides);
+      doc.read_section("unlearn", live);
+      doc.finish();
+      const auto run = resolve_run_target(o->config, o->out, o->resume, config_overrides);
       auto opts = o->server;
       opts.min_clients = o->min_clients > 0 ? o->min_clients : run.cfg.fl.clients;
       if (!o->admin_token_file.empty()) {
@@ -49,7 +63,7 @@ void add_server_command(CLI::App& app, Action* action) {
         LETHE_CHECK(opts.admin_token.size() >= 16, "--admin-token-file '{}': token shorter than 16 characters",
                     o->admin_token_file);
       }
-      auto summary = rpc::serve_experiment(run.cfg, run.out, opts, run.resume);
+      auto summary = rpc::serve_experiment(run.cfg, run.out, opts, run.resume, live);
       std::cout << recall_table(summary["eval"]);
       std::cout << "run folder: " << run.out << " (" << summary["wall_s"].get<double>() << " s)\n";
     };

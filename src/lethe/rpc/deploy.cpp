@@ -8,6 +8,7 @@
 #include "lethe/core/stopwatch.h"
 #include "lethe/experiment/federated.h"
 #include "lethe/fl/federation.h"
+#include "lethe/rpc/security.h"
 #include "lethe/unlearn/audit.h"
 #include "lethe/unlearn/forget_set.h"
 #include "lethe/unlearn/request.h"
@@ -22,7 +23,8 @@ namespace {
 // history (no client data); then the federation's own next rounds, without the client and under
 // the Forget Lock the server enforces on every update, are EASE's recovery.
 nlohmann::json unlearn_live(fl::Federation& fed, const experiment::RunScope& scope,
-                            const std::string& text, const std::string& method) {
+                            const unlearn::UnlearnConfig& live, const std::string& text,
+                            const std::string& method) {
   LETHE_CHECK(method == "ease",
               "a running federation honours method 'ease' only, not '{}': the others need rounds of "
               "their own (run `lethe unlearn --run` on the run folder)", method);
@@ -30,7 +32,7 @@ nlohmann::json unlearn_live(fl::Federation& fed, const experiment::RunScope& sco
   LETHE_CHECK(request.is_client(),
               "a running federation honours client:K requests only; '{}' needs the holders' data", text);
   const auto forget = unlearn::make_forget_set(request, scope.ds, scope.clients, scope.ctx.seed());
-  unlearn::UnlearnConfig u;
+  auto u = live;
   u.ease_recovery_rounds = 0;  // the federation's next rounds recover, under the lock
   u.ease_bke = "none";         // BKE would train on the client's data
   const auto original = fed.global();
@@ -67,9 +69,13 @@ nlohmann::json unlearn_live(fl::Federation& fed, const experiment::RunScope& sco
 }  // namespace
 
 nlohmann::json serve_experiment(const experiment::ExperimentConfig& cfg, const std::string& out_dir,
-                                const ServerOptions& opts, bool resume) {
+                                const ServerOptions& opts, bool resume,
+                                const unlearn::UnlearnConfig& live) {
   LETHE_CHECK(cfg.run.mode == "federated", "lethe server runs federated configs; this one has run.mode = {}",
               cfg.run.mode);
+  // Bad TLS files or allow-list fail now, before the run folder is written.
+  server_credentials(opts.tls);
+  TokenList::load(opts.tokens);
   auto resolved = cfg;
   const std::string toml = config::to_toml(resolved);
   experiment::RunOptions run;
@@ -77,7 +83,7 @@ nlohmann::json serve_experiment(const experiment::ExperimentConfig& cfg, const s
   RpcTransport* served = nullptr;
   run.between_rounds = [&](fl::Federation& fed, const experiment::RunScope& scope) {
     served->serve_unlearning([&](const std::string& request, const std::string& method) {
-      return unlearn_live(fed, scope, request, method);
+      return unlearn_live(fed, scope, live, request, method);
     });
   };
   run.transport = [&](const experiment::ClientData& clients, const Context& ctx) {

@@ -11,14 +11,18 @@
 #include "lethe/experiment/experiment.h"
 #include "lethe/rpc/client.h"
 #include "lethe/rpc/server.h"
+#include "lethe/unlearn/unlearn_config.h"
 
 namespace lethe::rpc {
 
 // Runs the federated experiment `cfg` into out_dir, serving its clients over gRPC; returns the
 // run's summary (as lethe train). InputError unless run.mode = federated. Writes the address it
 // serves on to out_dir/server_address ("host:port", the port resolved when --listen asked for 0).
+// `live` holds EASE's settings for the unlearning requests it honours (the server's `unlearn.*`
+// overrides); recovery rounds and BKE are always off there: the federation's next rounds recover.
 nlohmann::json serve_experiment(const experiment::ExperimentConfig& cfg, const std::string& out_dir,
-                                const ServerOptions& opts, bool resume);
+                                const ServerOptions& opts, bool resume,
+                                const unlearn::UnlearnConfig& live = {});
 
 // Joins the server, trains as client opts.client until the run ends; returns the tasks answered.
 // `overrides` may set run.threads, run.device and run.precision only: everything else that

@@ -28,9 +28,6 @@ struct ClientTls {
 std::shared_ptr<grpc::ServerCredentials> server_credentials(const ServerTls& tls);
 std::shared_ptr<grpc::ChannelCredentials> channel_credentials(const ClientTls& tls);
 
-// The allow-list: lines "CLIENT_ID TOKEN" ('*' as the id admits the token for any client); '#'
-// starts a comment. InputError naming the file and line for anything else, or a token shorter
-// than 16 characters.
 // The token in a file (surrounding whitespace dropped). InputError naming `flag` for a missing
 // or empty file.
 std::string read_token_file(const std::string& path, const std::string& flag);
@@ -39,6 +36,9 @@ std::string read_token_file(const std::string& path, const std::string& flag);
 // how much of a guessed token is right.
 bool same_token(const std::string& given, const std::string& listed);
 
+// The allow-list: lines "CLIENT_ID TOKEN" ('*' as the id admits the token for any client); '#'
+// starts a comment. InputError naming the file and line for anything else, or a token shorter
+// than 16 characters.
 class TokenList {
  public:
   static TokenList load(const std::string& path);
