@@ -57,7 +57,7 @@ struct UnlearnConfig {
   std::string multidelete_unimodal = "forget";  // L_UKR on the D_f batch | the D_r batch
   std::string multidelete_decoupling = "matrix";  // L_MD on every entry (paper) | the pairs only
   double multidelete_retention_weight = 1.0;  // λ on L_MKR + L_UKR (1 = the paper's unit weights)
-  double multidelete_task_weight = 0.07;      // weight of L_CLIP on the retain batch (0 = the paper)
+  double multidelete_task_weight = 0.03;      // weight of L_CLIP on the retain batch (0 = the paper)
   // The multimodal LM's methods (METHODS.md §5, docs/methods/mmunlearner.md).
   int64_t lm_epochs = 3;         // passes over the retain questions (ga: over the forget questions)
   double lm_lr = 1e-3;           // AdamW, constant, no weight decay
