@@ -2,7 +2,7 @@
 // Evaluating one model for the audit (METHODS.md §6): forget / retain-sample / test retrieval at
 // one fixed gallery size, the deleted-vs-remaining AUC and membership inference. Retain and test
 // R@K are means over disjoint galleries (folds) of that size: one gallery of a 5% request holds
-// ~170 units, where one unit moves R@1 by 0.6 points (docs/evaluation.md).
+// ~86 units, where one unit moves the i2t/t2i mean R@1 by 0.6 points (docs/evaluation.md).
 #include <nlohmann/json.hpp>
 
 #include "lethe/eval/retrieval.h"
