@@ -87,17 +87,17 @@ TEST(Cli, MissingDataCacheNamesSetup) {
   EXPECT_NE(r.err.find("scripts/setup"), std::string::npos) << r.err;
 }
 
-TEST(Cli, UnlearningACreamflRunIsRefusedInOneLine) {
+TEST(Cli, AHistoryMethodOnACreamflRunIsRefusedInOneLine) {
   // Checked from the run's config before anything is loaded or written.
   auto d = tmp_dir("unlearn_creamfl");
   fs::create_directories(d / "run/checkpoints");
   write(d / "run/config.toml", "[run]\nmode = \"federated\"\n[data]\nname = \"shapes\"\n"
                                "[fl]\nstrategy = \"creamfl\"\n");
   write(d / "run/checkpoints/final.safetensors", "");
-  auto r = run("unlearn --run " + (d / "run").string() + " --forget client:0 --method finetune", d);
+  auto r = run("unlearn --run " + (d / "run").string() + " --forget client:0 --method finetune,ease", d);
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(lines(r.err), 1) << r.err;
-  EXPECT_NE(r.err.find("CreamFL run is not supported"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("method 'ease' reads the clients' stored weight updates"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(d / "run/unlearn"));
 }
 

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 
+#include "common/creamfl_tiny.h"
 #include "common/test_util.h"
 #include "lethe/core/fs.h"
 #include "lethe/core/safetensors.h"
@@ -25,21 +26,10 @@ using nlohmann::json;
 using lethe::testing::expect_input_error;
 using lethe::testing::test_temp_dir;
 
-// Two paired clients, one image-only and one text-only client on shapes, one Fashion-MNIST
-// client; a tiny server CLIP that is still larger than every client.
-const char* kToml =
-    "[run]\nname = \"cream\"\nmode = \"federated\"\nthreads = 1\nprecision = \"fp32\"\n"
-    "[data]\nname = \"shapes\"\nimage_size = 16\nshapes_train = 300\nshapes_test = 32\n"
-    "[model]\npreset = \"tiny\"\n"
-    "[train]\nbatch_size = 16\nnum_merges = 50\n[eval]\ntrain_units = 32\n"
-    "[fl]\nstrategy = \"creamfl\"\nrounds = 2\nlocal_epochs = 1\npartition = \"iid\"\n"
-    "min_units_per_client = 2\n"
-    "[creamfl]\npaired_clients = 2\nimage_clients = 1\ntext_clients = 1\nfashion_clients = 1\n"
-    "fashion_images = 200\nclass_label = \"shape\"\npaired_width = 16\npaired_patch = 8\n"
-    "cnn_channels = 8\ngru_width = 16\npublic_batch = 16\n";
+using lethe::testing::kTinyCreamToml;
 
 json run(const std::string& dir, const std::vector<std::string>& overrides = {}) {
-  auto cfg = experiment::parse_experiment(kToml, "cream.toml", overrides);
+  auto cfg = experiment::parse_experiment(kTinyCreamToml, "cream.toml", overrides);
   return experiment::run_experiment(cfg, dir);
 }
 
@@ -126,7 +116,7 @@ TEST(CreamTrain, ResumeContinuesToTheSameServerAndRefusesAnotherRun) {
   auto with = [&](std::vector<std::string> extra) { return overrides(base, std::move(extra)); };
   const auto whole = run((root / "whole").string(), with({"fl.rounds=3"}));
   run((root / "part").string(), with({"fl.rounds=1"}));
-  auto cfg = experiment::parse_experiment(kToml, "cream.toml", with({"fl.rounds=3"}));
+  auto cfg = experiment::parse_experiment(kTinyCreamToml, "cream.toml", with({"fl.rounds=3"}));
   const auto resumed = experiment::run_experiment(cfg, (root / "part").string(), {.resume = true});
   auto weights = [&](const char* d) {
     return train::load_checkpoint((root / d / "checkpoints/final.safetensors").string()).weights;
@@ -138,10 +128,10 @@ TEST(CreamTrain, ResumeContinuesToTheSameServerAndRefusesAnotherRun) {
   EXPECT_EQ(events((root / "part").string(), "round").size(), 3u);
 
   // Another config, another seed, a folder without a checkpoint, a fresh run over a finished one.
-  auto other = experiment::parse_experiment(kToml, "cream.toml", with({"fl.rounds=4", "creamfl.reg_weight=0.9"}));
+  auto other = experiment::parse_experiment(kTinyCreamToml, "cream.toml", with({"fl.rounds=4", "creamfl.reg_weight=0.9"}));
   expect_input_error([&] { experiment::run_experiment(other, (root / "part").string(), {.resume = true}); },
                      {"creamfl.reg_weight", "was 0.5"});
-  other = experiment::parse_experiment(kToml, "cream.toml", with({"fl.rounds=4", "run.seed=3"}));
+  other = experiment::parse_experiment(kTinyCreamToml, "cream.toml", with({"fl.rounds=4", "run.seed=3"}));
   expect_input_error([&] { experiment::run_experiment(other, (root / "part").string(), {.resume = true}); },
                      {"seed 0, not 3"});
   expect_input_error([&] { experiment::run_experiment(cfg, (root / "empty").string(), {.resume = true}); },
@@ -174,7 +164,7 @@ TEST(CreamTrain, AblationsRunOnTheSamePipeline) {
 }
 
 TEST(CreamTrain, DistillationPullsTheServerTowardsItsTargets) {
-  auto cfg = experiment::parse_experiment(kToml, "cream.toml");
+  auto cfg = experiment::parse_experiment(kTinyCreamToml, "cream.toml");
   auto w = experiment::make_workbench(cfg);
   std::vector<int64_t> pairs(w.ds.train.begin(), w.ds.train.begin() + 64);
   PublicSet pub(w.ds, w.text.tokens, pairs);
@@ -223,7 +213,7 @@ TEST(CreamTrain, BadConfigsAreOneLineErrors) {
   expect_input_error([&] { run((root / "label").string(), {"creamfl.class_label=nope"}); },
                      {"nope"});
   expect_input_error(
-      [&] { experiment::parse_experiment(kToml, "cream.toml", {"creamfl.aggregation=vote"}); },
+      [&] { experiment::parse_experiment(kTinyCreamToml, "cream.toml", {"creamfl.aggregation=vote"}); },
       {"creamfl.aggregation"});
 }
 

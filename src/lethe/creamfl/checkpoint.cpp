@@ -63,8 +63,8 @@ void save_checkpoint(fl::CheckpointStore& store, int64_t round, uint64_t seed,
   store.save(s);
 }
 
-int64_t restore_checkpoint(const fl::CheckpointStore& store, uint64_t seed, FederationState& st,
-                           const nlohmann::json& config) {
+int64_t load_checkpoint(const fl::CheckpointStore& store, uint64_t seed, FederationState& st,
+                        const nlohmann::json& config) {
   const auto round = store.latest();
   LETHE_CHECK(round, "cannot resume: '{}' has no checkpoint (no latest)", store.dir());
   const auto source = store.json_path(*round);
@@ -99,8 +99,14 @@ int64_t restore_checkpoint(const fl::CheckpointStore& store, uint64_t seed, Fede
                                  fmt::format("{} (client '{}')", source, p.data().name));
   }
   st.counters = RunCounters::from_json(s.counters, source);
-  store.remove_after(*round);
   return *round;
+}
+
+int64_t restore_checkpoint(const fl::CheckpointStore& store, uint64_t seed, FederationState& st,
+                           const nlohmann::json& config) {
+  const int64_t round = load_checkpoint(store, seed, st, config);
+  store.remove_after(round);
+  return round;
 }
 
 }  // namespace lethe::creamfl

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <iterator>
 #include <set>
 
 #include "lethe/core/error.h"
@@ -30,8 +31,12 @@ PartyData unimodal(PartyKind kind, std::string name, const data::Dataset& ds,
     const auto& pr = ds.pairs[p];
     label_of.emplace(kind == PartyKind::kText ? pr.caption : pr.image, column.of_pair[p]);
   }
-  PartyData d{kind, std::move(name), {}, {}};
+  PartyData d{kind, std::move(name), {}, {}, {}};
   for (const auto& [item, label] : label_of) d.items.push_back(item), d.labels.push_back(label);
+  if (kind != PartyKind::kFashion) {
+    d.pairs = pairs;
+    std::sort(d.pairs.begin(), d.pairs.end());
+  }
   return d;
 }
 
@@ -55,7 +60,9 @@ std::vector<PartyData> emoji_parties(const CreamConfig& cfg, const fl::FlConfig&
   for (int64_t k = 0; k < n; ++k) {
     const auto& train = split.clients[k].train;
     if (k < cfg.paired_clients) {
-      out.push_back({PartyKind::kPaired, "paired_" + std::to_string(k), train, {}});
+      auto pairs = train;
+      std::sort(pairs.begin(), pairs.end());
+      out.push_back({PartyKind::kPaired, "paired_" + std::to_string(k), pairs, {}, pairs});
     } else if (k < cfg.paired_clients + cfg.image_clients) {
       out.push_back(unimodal(PartyKind::kImage, "image_" + std::to_string(k - cfg.paired_clients),
                              ds, train, column));
@@ -124,6 +131,25 @@ CreamPartition make_cream_partition(const CreamConfig& cfg, const fl::FlConfig& 
     auto fm = fashion_parties(cfg, *fashion, seed);
     out.parties.insert(out.parties.end(), fm.begin(), fm.end());
     out.fashion_classes = static_cast<int64_t>(fashion->label_column("class").names.size());
+  }
+  return out;
+}
+
+CreamPartition without_pairs(const CreamPartition& part, const data::Dataset& emoji,
+                             const std::string& class_label, const std::vector<int64_t>& forget) {
+  const auto minus = [&](const std::vector<int64_t>& ids) {
+    std::vector<int64_t> out;
+    std::set_difference(ids.begin(), ids.end(), forget.begin(), forget.end(), std::back_inserter(out));
+    return out;
+  };
+  CreamPartition out = part;
+  out.public_pairs = minus(part.public_pairs);
+  const auto& column = emoji.label_column(class_label);
+  for (auto& d : out.parties) {
+    if (d.kind == PartyKind::kFashion) continue;
+    const auto kept = minus(d.pairs);
+    d = d.kind == PartyKind::kPaired ? PartyData{d.kind, d.name, kept, {}, kept}
+                                     : unimodal(d.kind, d.name, emoji, kept, column);
   }
   return out;
 }

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
 #include "lethe/core/log.h"
 #include "lethe/core/rng.h"
 #include "lethe/core/stopwatch.h"
+#include "lethe/core/tensor_map.h"
 #include "lethe/creamfl/checkpoint.h"
 #include "lethe/creamfl/ensemble.h"
 #include "lethe/creamfl/party.h"
@@ -39,6 +41,13 @@ int64_t rep_bytes(int64_t num_public, int64_t dim) { return num_public * dim * i
 
 }  // namespace
 
+CreamPartition run_partition(const CreamInputs& in, const data::Dataset& ds, const data::Dataset* fashion,
+                             uint64_t seed) {
+  std::optional<data::Dataset> loaded;
+  if (in.cream.fashion_clients > 0 && !fashion) fashion = &loaded.emplace(load_fashion(in));
+  return make_cream_partition(in.cream, in.fl, ds, fashion, seed);
+}
+
 nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
                              const torch::Tensor& tokens, const CreamInputs& in,
                              const Context& ctx, const std::string& out_dir,
@@ -51,7 +60,7 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
   const bool joint = cc.distill_mode == "joint";
   std::optional<data::Dataset> fashion;
   if (cc.fashion_clients > 0) fashion = load_fashion(in);
-  const auto part = make_cream_partition(cc, in.fl, ds, fashion ? &*fashion : nullptr, ctx.seed());
+  const auto part = opts.partition ? *opts.partition : run_partition(in, ds, fashion ? &*fashion : nullptr, ctx.seed());
   write_file_atomic(out_dir + "/partition.json", to_json(part).dump() + "\n");
 
   PartyShapes shapes;
@@ -104,23 +113,34 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
   if (opts.resume) {
     done = restore_checkpoint(store, ctx.seed(), state, config);
     log::info("creamfl: resuming after round {} from {}", done, store.dir());
-  } else {
+  } else if (!opts.continue_from.empty()) {
+    LETHE_CHECK(opts.rounds > 0, "creamfl: continuing '{}' needs a number of rounds", opts.continue_from);
+    const auto weights = state_dict(*server);  // the caller's server, not the checkpoint's
+    done = load_checkpoint(fl::CheckpointStore(opts.continue_from, 0), ctx.seed(), state, config);
+    load_state_dict(*server, weights);
+    c = RunCounters{};  // this call's rounds only
+    log::info("creamfl: {} rounds after round {} of {}", opts.rounds, done, opts.continue_from);
+  }
+  if (!opts.resume) {
     LETHE_CHECK(!store.latest(),
                 "run folder '{}' already holds a CreamFL run (checkpoints/latest): resume it or "
                 "choose another --out",
                 out_dir);
   }
-  for (int64_t r = done + 1; r <= in.fl.rounds; ++r) {
+  const int64_t first = opts.continue_from.empty() ? 0 : done;  // rounds before this call's
+  const int64_t last = first > 0 ? first + opts.rounds : opts.rounds > 0 ? opts.rounds : in.fl.rounds;
+  const std::set<int64_t> excluded(opts.excluded_clients.begin(), opts.excluded_clients.end());
+  for (int64_t r = done + 1; r <= last; ++r) {
     if (probe.before) probe.before(r);
     const Stopwatch round_clock;
     nlohmann::json ev = {{"round", r}};
     auto rng = make_engine(ctx.seed(), r, -1, Stream::kShuffle);
     if (cc.server_public_epoch && !joint) ev["public_loss"] = srv.public_epoch(pub, rng);
-    const auto sampled =
-        n == 0 ? std::vector<int64_t>{}
-               : fl::sample_clients(ctx.seed(), r, everyone,
-                                    fl::sample_size(n, in.fl.fraction_fit, in.fl.clients_per_round,
-                                                    in.fl.min_fit_clients));
+    auto sampled = n == 0 ? std::vector<int64_t>{}
+                          : fl::sample_clients(ctx.seed(), r, everyone,
+                                               fl::sample_size(n, in.fl.fraction_fit, in.fl.clients_per_round,
+                                                               in.fl.min_fit_clients));
+    std::erase_if(sampled, [&](int64_t k) { return excluded.count(k) > 0; });
     if (!sampled.empty()) {
       const auto global = srv.represent(pub);
       RepresentationAggregator img(rule, global.text, pub.units(), rows);
@@ -155,18 +175,18 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
       ev["fedavg_bytes"] = fedavg;
     }
     if (joint && sampled.empty()) ev["public_loss"] = srv.public_epoch(pub, rng);
-    if (!part.val_pairs.empty()) {
+    if (opts.server_eval && !part.val_pairs.empty()) {
       c.val_r1 = eval::evaluate_pairs(server, ds, tokens, part.val_pairs, ctx).r1;
       ev["val_r1"] = c.val_r1;
     }
     ev["round_s"] = round_clock.seconds();
     if (probe.after) probe.after(r);
-    if (r % in.fl.checkpoint_every == 0 || r == in.fl.rounds) save_checkpoint(store, r, ctx.seed(), state, config);
+    if (r % in.fl.checkpoint_every == 0 || r == last) save_checkpoint(store, r, ctx.seed(), state, config);
     metrics.write("round", ev);
-    log::info("creamfl round {}/{}: {} clients, val R@1 {:.2f} ({:.1f} s)", r, in.fl.rounds,
-              sampled.size(), c.val_r1, round_clock.seconds());
+    log::info("creamfl round {}/{}: {} clients{} ({:.1f} s)", r, last, sampled.size(),
+              ev.contains("val_r1") ? fmt::format(", val R@1 {:.2f}", c.val_r1) : "", round_clock.seconds());
   }
-  return {{"rounds", in.fl.rounds},
+  return {{"rounds", last - first},
           {"client_fits", c.fits},
           {"steps", c.steps},
           {"public_pairs", pub.size()},

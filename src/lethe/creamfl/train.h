@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "lethe/core/context.h"
 #include "lethe/core/metrics.h"
@@ -39,7 +40,24 @@ struct CreamRunOptions {
   // folder must hold none.
   bool resume = false;
   RoundProbe probe = {};
+  // The federation's replays for unlearning (unlearn/creamfl_replay.h):
+  // the partition to train on instead of the one the config and seed make (a deletion request's,
+  // same parties in the same order);
+  const CreamPartition* partition = nullptr;
+  // clients sampled as usual, then dropped (a removed client);
+  std::vector<int64_t> excluded_clients = {};
+  // a finished run's checkpoint folder: every party's model and optimiser and the server's
+  // optimiser come from its newest checkpoint, the server's weights are `server`'s as passed,
+  // and `rounds` more rounds follow that checkpoint's round;
+  std::string continue_from = {};
+  int64_t rounds = 0;        // 0 = fl.rounds
+  bool server_eval = true;   // the server's validation R@1 after every round
 };
+
+// The partition a run with these inputs and seed trains on. `fashion`: the Fashion-MNIST
+// dataset, loaded here when the config has fashion clients and it is null.
+CreamPartition run_partition(const CreamInputs& in, const data::Dataset& ds, const data::Dataset* fashion,
+                             uint64_t seed);
 
 // Trains the server CLIP `server` (ds: the emoji dataset, tokens: every caption's tokens),
 // writes <out_dir>/partition.json and a checkpoint every fl.checkpoint_every rounds and after

@@ -261,6 +261,7 @@ class Ease final : public Unlearner {
  public:
   // `ablation` changes the [unlearn] knobs of one ablation (nothing for ease itself).
   explicit Ease(std::function<void(UnlearnConfig&)> ablation = {}) : ablation_(std::move(ablation)) {}
+  bool reads_history() const override { return true; }  // the excision's Δ_u^t
 
   UnlearnOutput run(const UnlearnInputs& given) override {
     auto ucfg = given.ucfg;

@@ -4,8 +4,25 @@
 
 #include "lethe/core/metrics.h"
 #include "lethe/experiment/clip_client.h"
+#include "lethe/unlearn/creamfl_replay.h"
 
 namespace lethe::unlearn {
+
+Cost federation_cost(const nlohmann::json& totals) {
+  Cost c;
+  c.rounds = totals.value("rounds", int64_t{0});
+  c.local_steps = totals.value("steps", int64_t{0});
+  c.bytes = totals.value("bytes_down", int64_t{0}) + totals.value("bytes_up", int64_t{0});
+  return c;
+}
+
+namespace {
+
+RoundsResult rounds_result(models::Clip& model, const nlohmann::json& totals) {
+  return {experiment::trainable_parameters(model), federation_cost(totals)};
+}
+
+}  // namespace
 
 RoundsResult run_rounds(const UnlearnInputs& in, const TensorMap& start, int64_t rounds,
                         const std::string& tag, const RoundsOptions& opts) {
@@ -32,6 +49,19 @@ RoundsResult run_rounds(const UnlearnInputs& in, const TensorMap& start, int64_t
   std::filesystem::remove_all(dir);
   auto model = model_with(in, start);
   MetricsWriter metrics(dir + "/metrics.jsonl");
+  if (is_creamfl(in.cfg)) {
+    LETHE_CHECK(opts.lock.empty() && opts.local_steps < 0,
+                "a CreamFL run's rounds take neither a Forget Lock nor a local step cap");
+    const auto totals = replay_creamfl(
+        in, model, dir, metrics,
+        {.rounds = rounds,
+         .from_run = true,
+         .with_forget_data = opts.with_forget_data,
+         .after_round = [&](int64_t r) {
+           if (opts.after_round) opts.after_round(r, experiment::trainable_parameters(model));
+         }});
+    return rounds_result(model, totals);
+  }
   auto totals = experiment::run_federation(
       model, in.ds, in.tokens, opts.with_forget_data ? in.clients : in.forget.retained, cfg, in.ctx, dir, metrics,
       {.excluded_clients = opts.with_forget_data ? std::vector<int64_t>{} : in.forget.removed_clients,
@@ -39,11 +69,7 @@ RoundsResult run_rounds(const UnlearnInputs& in, const TensorMap& start, int64_t
        .server_eval = false,
        .evaluation = evaluation,
        .lock = opts.lock});
-  out.weights = experiment::trainable_parameters(model);
-  out.cost.rounds = totals.value("rounds", int64_t{0});
-  out.cost.local_steps = totals.value("steps", int64_t{0});
-  out.cost.bytes = totals.value("bytes_down", int64_t{0}) + totals.value("bytes_up", int64_t{0});
-  return out;
+  return rounds_result(model, totals);
 }
 
 }  // namespace lethe::unlearn

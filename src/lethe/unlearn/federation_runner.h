@@ -1,7 +1,7 @@
 #pragma once
 // Federated rounds run by an unlearning method (recovery, fine-tuning) or after it (the
 // re-anchoring check): the original experiment's engine on the retained clients, in a scratch
-// folder, without history.
+// folder, without history. A CreamFL run's rounds continue its federation (creamfl_replay.h).
 #include "lethe/unlearn/unlearner.h"
 
 namespace lethe::unlearn {
@@ -20,6 +20,10 @@ struct RoundsOptions {
   // Called with the global weights after every round (the engine's server evaluation).
   std::function<void(int64_t round, const TensorMap& global)> after_round = {};
 };
+
+// A federation's totals (run_federation's or train_creamfl's) as a Cost: rounds, client steps,
+// bytes down + up.
+Cost federation_cost(const nlohmann::json& totals);
 
 // `rounds` rounds of the original strategy from `start` on the retained clients (the removed
 // client, if any, is excluded), or on every client's original data (with_forget_data).

@@ -44,6 +44,7 @@ void warn_if_sparse(const HistoryReader& h, const std::string& method) {
 
 class HistorySubtraction final : public Unlearner {
  public:
+  bool reads_history() const override { return true; }
   UnlearnOutput run(const UnlearnInputs& in) override {
     HistoryReader h(in.run_dir, "history-subtraction");
     h.require_every_round();
@@ -81,6 +82,7 @@ class HistorySubtraction final : public Unlearner {
 
 class FedRecovery final : public Unlearner {
  public:
+  bool reads_history() const override { return true; }
   UnlearnOutput run(const UnlearnInputs& in) override {
     const auto& u = in.ucfg;
     HistoryReader h(in.run_dir, "fedrecovery");
@@ -158,6 +160,7 @@ void calibrate_(TensorMap& fresh, const TensorMap& stored) {
 
 class FedEraser final : public Unlearner {
  public:
+  bool reads_history() const override { return true; }
   UnlearnOutput run(const UnlearnInputs& in) override {
     HistoryReader h(in.run_dir, "federaser");
     h.require_every_round();
@@ -284,6 +287,7 @@ Ascent ascend_in_ball(const UnlearnInputs& in, const TensorMap& w_ref, double de
 
 class Pga final : public Unlearner {
  public:
+  bool reads_history() const override { return true; }
   UnlearnOutput run(const UnlearnInputs& in) override {
     const auto& u = in.ucfg;
     HistoryReader h(in.run_dir, "pga");

@@ -8,6 +8,8 @@
 #include "lethe/core/safetensors.h"
 #include "lethe/core/stopwatch.h"
 #include "lethe/experiment/clip_client.h"
+#include "lethe/unlearn/creamfl_replay.h"
+#include "lethe/unlearn/federation_runner.h"
 
 namespace lethe::unlearn {
 
@@ -50,16 +52,16 @@ Reference retrain_reference(const UnlearnInputs& in, const std::string& cache_di
   cfg.fl.sketch_max_rank = 0;
   auto model = initial_model(in);  // the same initial weights as the original run
   MetricsWriter metrics(cache_dir + "/metrics.jsonl");
-  auto totals = experiment::run_federation(model, in.ds, in.tokens, in.forget.retained, cfg, in.ctx,
-                                           cache_dir + "/run", metrics,
-                                           {.excluded_clients = in.forget.removed_clients,
-                                            .server_eval = false});
+  const auto totals = is_creamfl(in.cfg)
+                          ? replay_creamfl(in, model, cache_dir + "/run", metrics, {})
+                          : experiment::run_federation(model, in.ds, in.tokens, in.forget.retained, cfg, in.ctx,
+                                                       cache_dir + "/run", metrics,
+                                                       {.excluded_clients = in.forget.removed_clients,
+                                                        .server_eval = false});
   ref.weights = experiment::trainable_parameters(model);
   ref.wall_s = clock.seconds();
+  ref.cost = federation_cost(totals);
   ref.cost.wall_s = ref.wall_s;
-  ref.cost.rounds = totals.value("rounds", int64_t{0});
-  ref.cost.local_steps = totals.value("steps", int64_t{0});
-  ref.cost.bytes = totals.value("bytes_down", int64_t{0}) + totals.value("bytes_up", int64_t{0});
   write_safetensors(weights, ref.weights, {{"lethe.manifest_sha256", in.forget.sha256}});
   meta = {{"manifest_sha256", in.forget.sha256}, {"run_config_sha256", run_config}, {"request", in.forget.request.str()},
                          {"wall_s", ref.wall_s}, {"rounds", ref.cost.rounds},

@@ -12,6 +12,7 @@
 #include "lethe/train/checkpoint.h"
 #include "lethe/train/text.h"
 #include "lethe/unlearn/audit.h"
+#include "lethe/unlearn/creamfl_replay.h"
 #include "lethe/unlearn/lm_session.h"
 #include "lethe/unlearn/reanchor.h"
 #include "lethe/unlearn/relearn.h"
@@ -65,17 +66,14 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
   for (const auto& m : opts.methods) unlearners().get(m);  // unknown names fail before any work
   LETHE_CHECK(cfg.run.mode == "federated", "--run {}: unlearning needs a federated run (run.mode = '{}')",
               opts.run_dir, cfg.run.mode);
-  LETHE_CHECK(cfg.fl.strategy != "creamfl",
-              "--run {}: unlearning a CreamFL run is not supported yet: its clients contribute "
-              "representations, not weight updates (docs/methods/creamfl.md)",
-              opts.run_dir);
+  if (is_creamfl(cfg)) check_creamfl_request(cfg, request, opts.methods);
 
   Context ctx(cfg.run.context);
   auto ck = train::load_checkpoint(ck_path);
   auto ds = data::load(cfg.data);
   auto text = train::encode_text(ds, tokenize::BpeTokenizer::from_merges_text(ck.merges),
                                  ck.model.context_length);
-  auto clients = experiment::client_data(cfg, ds, opts.run_dir);
+  auto clients = is_creamfl(cfg) ? creamfl_holders(cfg, ds, opts.run_dir) : experiment::client_data(cfg, ds, opts.run_dir);
   auto forget = make_forget_set(request, ds, clients, ctx.seed());
   auto original_model = train::model_from_checkpoint(ck);
   const TensorMap original = experiment::trainable_parameters(original_model);

@@ -54,6 +54,9 @@ class Unlearner {
  public:
   virtual ~Unlearner() = default;
   virtual UnlearnOutput run(const UnlearnInputs& in) = 0;
+  // Whether the method reads the run's stored per-client weight updates (<run>/history), which
+  // only weight-averaging federations record.
+  virtual bool reads_history() const { return false; }
 };
 
 using UnlearnerFactory = std::function<std::unique_ptr<Unlearner>()>;

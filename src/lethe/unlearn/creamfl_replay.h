@@ -1,0 +1,51 @@
+#pragma once
+// A CreamFL run in the unlearning frame (docs/methods/creamfl.md "Unlearning a CreamFL run").
+// Its clients send representations of the public set P, not weight updates, so the frame sees:
+//  - holders: client k holds the emoji pairs its items come from (a uni-modal client holds one
+//    side of each pair; a Fashion-MNIST client holds no emoji pair), and one holder after the n
+//    clients, index n, is the server's own P: a concept request removes pairs from P too;
+//  - replays: CreamFL rounds (creamfl/train.h) on the partition without D_f, a removed client
+//    sampled as usual and then dropped, either from θ^0 and fresh clients (the retrain
+//    reference) or from given server weights with every client's model and optimiser as the
+//    run left them (the rounds a method runs: finetune, ga+ft's recovery, re-anchoring).
+// Methods that read per-client weight updates (Unlearner::reads_history) do not apply.
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+
+#include "lethe/core/metrics.h"
+#include "lethe/experiment/experiment.h"
+#include "lethe/experiment/federated.h"
+#include "lethe/unlearn/request.h"
+#include "lethe/unlearn/unlearner.h"
+
+namespace lethe::unlearn {
+
+bool is_creamfl(const experiment::ExperimentConfig& cfg);
+
+// The run's holders: train[k] = client k's emoji pairs, train[n] = P; val[n] = the server's
+// validation gallery (never trained on), the clients' val empty. InputError when
+// <run>/partition.json is not the partition the run's config and seed make.
+experiment::ClientData creamfl_holders(const experiment::ExperimentConfig& cfg, const data::Dataset& ds,
+                                       const std::string& run_dir);
+
+// InputError for what the frame cannot honour on a CreamFL run: client:n or samples:n:F (P is
+// the server's, not a client), a Fashion-MNIST client (its images are not in the audit's
+// dataset), a method that reads history/.
+void check_creamfl_request(const experiment::ExperimentConfig& cfg, const Request& request,
+                           const std::vector<std::string>& methods);
+
+struct CreamReplay {
+  int64_t rounds = 0;             // with `from_run`: rounds after the run's last; else 0 = fl.rounds
+  bool from_run = false;          // the caller's server weights, the run's clients as they ended
+  bool with_forget_data = false;  // the original partition, nobody dropped (re-anchoring's stress test)
+  std::function<void(int64_t round)> after_round = {};
+};
+
+// Runs the replay in `dir`; `server` starts from its weights as passed and ends holding the
+// replay's. Returns train_creamfl's totals (rounds, steps, bytes_up, bytes_down, …).
+nlohmann::json replay_creamfl(const UnlearnInputs& in, models::Clip& server, const std::string& dir,
+                              MetricsWriter& metrics, const CreamReplay& how);
+
+}  // namespace lethe::unlearn

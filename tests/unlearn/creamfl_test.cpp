@@ -1,0 +1,134 @@
+// Unlearning a CreamFL run (creamfl_replay.h): the holders the frame sees, a client request whose
+// retrain reference replays the federation without the client and whose methods continue the
+// run's own federation, a concept request that also leaves the public set, and what is refused.
+#include "lethe/unlearn/creamfl_replay.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "common/creamfl_tiny.h"
+#include "common/test_util.h"
+#include "lethe/core/fs.h"
+#include "lethe/unlearn/session.h"
+
+namespace lethe::unlearn {
+namespace {
+
+using nlohmann::json;
+using lethe::testing::expect_input_error;
+
+// One CreamFL run for the whole suite (its retrain references are cached in its folder).
+class CreamflUnlearning : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const char* root = std::getenv("LETHE_TEST_TMP");
+    dir_ = (std::filesystem::path(root ? root : std::filesystem::temp_directory_path().c_str()) /
+            ("unlearn_creamfl_run_" + std::to_string(::getpid())))
+               .string();
+    std::filesystem::remove_all(dir_);
+    cfg_ = experiment::parse_experiment(lethe::testing::kTinyCreamToml, "cream.toml", {});
+    experiment::run_experiment(cfg_, dir_);
+  }
+  static json unlearn(const std::string& request, const std::vector<std::string>& methods,
+                      const std::string& out) {
+    return run_unlearning({.run_dir = dir_,
+                           .request = request,
+                           .methods = methods,
+                           .out_dir = out,
+                           .overrides = {"unlearn.finetune_rounds=1", "unlearn.ascent_steps=4",
+                                         "unlearn.audit_folds=2"},
+                           .report = false});
+  }
+  static std::vector<json> rounds(const std::string& metrics) {
+    std::vector<json> out;
+    std::ifstream in(metrics);
+    for (std::string line; std::getline(in, line);)
+      if (auto j = json::parse(line); j["event"] == "round") out.push_back(j);
+    return out;
+  }
+  static inline std::string dir_;
+  static inline experiment::ExperimentConfig cfg_;
+};
+
+TEST_F(CreamflUnlearning, HoldersAreTheClientsEmojiPairsThenThePublicSet) {
+  const auto ds = data::load(cfg_.data);
+  const auto holders = creamfl_holders(cfg_, ds, dir_);
+  const auto part = json::parse(read_file(dir_ + "/partition.json"));
+  ASSERT_EQ(holders.num_clients(), 6);  // 5 clients + P
+  EXPECT_EQ(json(holders.train[0]), part["parties"][0]["items"]);
+  std::set<int64_t> images(part["parties"][2]["items"].begin(), part["parties"][2]["items"].end());
+  ASSERT_FALSE(holders.train[2].empty());
+  for (int64_t p : holders.train[2]) EXPECT_TRUE(images.count(ds.pairs[p].image));
+  EXPECT_TRUE(holders.train[4].empty()) << "a Fashion-MNIST client holds no emoji pair";
+  EXPECT_EQ(json(holders.train[5]), part["public_pairs"]);
+  EXPECT_EQ(json(holders.val[5]), part["val_pairs"]);
+
+  // A partition.json that is not the one the config makes is refused.
+  const auto copy = lethe::testing::test_temp_dir("unlearn");
+  std::filesystem::copy_file(dir_ + "/config.toml", copy / "config.toml");
+  auto bad = part;
+  bad["public_pairs"].erase(bad["public_pairs"].begin());
+  write_file_atomic((copy / "partition.json").string(), bad.dump());
+  expect_input_error([&] { creamfl_holders(cfg_, ds, copy.string()); }, {"partition.json", "not the partition"});
+}
+
+TEST_F(CreamflUnlearning, ClientRequestReplaysTheFederationWithoutTheClient) {
+  const auto out = lethe::testing::test_temp_dir("unlearn");
+  const auto audit = unlearn("client:0", {"finetune", "ga"}, out.string());
+  const auto part = json::parse(read_file(dir_ + "/partition.json"));
+  EXPECT_EQ(audit["forget_size"], part["parties"][0]["items"].size());
+  EXPECT_NE(audit["reference"]["weights_sha256"], audit["original"]["weights_sha256"]);
+  // The reference: every round of the run, all five clients sampled and client 0 dropped.
+  const auto ref = rounds(dir_ + "/unlearn/retrain-" + audit["manifest_sha256"].get<std::string>().substr(0, 12) +
+                          "/metrics.jsonl");
+  ASSERT_EQ(ref.size(), 2u);
+  for (const auto& r : ref) EXPECT_EQ(r["clients"], 4);
+  // finetune continues the run's federation: its one round is round 3, without client 0.
+  const auto ft = rounds(out.string() + "/work/finetune/metrics.jsonl");
+  ASSERT_EQ(ft.size(), 1u);
+  EXPECT_EQ(ft[0]["round"], 3);
+  EXPECT_EQ(ft[0]["clients"], 4);
+  for (const auto* m : {"finetune", "ga"}) {
+    const auto& b = audit["methods"][m];
+    EXPECT_NE(b["weights_sha256"], audit["original"]["weights_sha256"]) << m;
+    EXPECT_GT(b["local_steps"].get<int64_t>(), 0) << m;
+    EXPECT_TRUE(b["gap"].contains("forget_r1")) << m;
+  }
+  EXPECT_EQ(audit["methods"]["finetune"]["rounds"], 1);
+  EXPECT_TRUE(file_exists(out.string() + "/ga.safetensors"));
+}
+
+TEST_F(CreamflUnlearning, ConceptRequestAlsoLeavesThePublicSet) {
+  const auto out = lethe::testing::test_temp_dir("unlearn");
+  const auto audit = unlearn("concept:red", {"ga"}, out.string());
+  const auto manifest = json::parse(read_file(out.string() + "/manifest.json"));
+  const std::set<int64_t> forget(manifest["forget"].begin(), manifest["forget"].end());
+  const auto part = json::parse(read_file(dir_ + "/partition.json"));
+  int64_t public_forgotten = 0;
+  for (int64_t p : part["public_pairs"]) public_forgotten += forget.count(p);
+  ASSERT_GT(public_forgotten, 0) << "P holds red shapes";
+  EXPECT_NE(std::find(manifest["holders"].begin(), manifest["holders"].end(), 5), manifest["holders"].end());
+  // The reference trained on a partition without them: P and every paired client.
+  const auto replay = json::parse(read_file(dir_ + "/unlearn/retrain-" +
+                                            audit["manifest_sha256"].get<std::string>().substr(0, 12) +
+                                            "/run/partition.json"));
+  EXPECT_EQ(replay["public_pairs"].size(), part["public_pairs"].size() - public_forgotten);
+  for (int64_t p : replay["public_pairs"]) EXPECT_FALSE(forget.count(p));
+  for (int64_t p : replay["parties"][0]["items"]) EXPECT_FALSE(forget.count(p));
+  EXPECT_NE(audit["methods"]["ga"]["weights_sha256"], audit["original"]["weights_sha256"]);
+}
+
+TEST_F(CreamflUnlearning, WhatTheFrameCannotHonourIsAOneLineError) {
+  const auto out = lethe::testing::test_temp_dir("unlearn").string();
+  expect_input_error([&] { unlearn("client:0", {"ease"}, out); }, {"'ease'", "history", "representations"});
+  expect_input_error([&] { unlearn("client:1", {"finetune", "federaser"}, out); }, {"'federaser'", "history"});
+  expect_input_error([&] { unlearn("client:4", {"finetune"}, out); }, {"Fashion-MNIST", "0..3"});
+  expect_input_error([&] { unlearn("samples:5:0.5", {"finetune"}, out); }, {"public set", "0..4"});
+  expect_input_error([&] { unlearn("client:6", {"finetune"}, out); }, {"does not exist"});
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(out) / "audit.json"));
+}
+
+}  // namespace
+}  // namespace lethe::unlearn
