@@ -16,6 +16,7 @@
 #include "lethe/creamfl/public_set.h"
 #include "lethe/creamfl/server.h"
 #include "lethe/experiment/experiment.h"
+#include "lethe/fl/server_state.h"
 #include "lethe/train/checkpoint.h"
 #include "lethe/train/text.h"
 
@@ -138,6 +139,33 @@ TEST(CreamTrain, ResumeContinuesToTheSameServerAndRefusesAnotherRun) {
                      {"no checkpoint"});
   expect_input_error([&] { experiment::run_experiment(cfg, (root / "whole").string()); },
                      {"already holds a run"});
+}
+
+TEST(CreamTrain, ContinuingAFinishedRunFromItsServerMatchesALongerRun) {
+  // What unlearning's rounds rely on (unlearn/creamfl_replay.h): the parties and optimisers come
+  // from the run's last checkpoint, the server's weights from the caller, rounds go on after it.
+  const auto root = test_temp_dir("creamfl");
+  const std::vector<std::string> base = {"fl.clients_per_round=3"};
+  auto with = [&](std::vector<std::string> extra) { return overrides(base, std::move(extra)); };
+  run((root / "whole").string(), with({"fl.rounds=3"}));
+  run((root / "part").string(), with({"fl.rounds=2"}));
+  const auto cfg = experiment::parse_experiment(kTinyCreamToml, "cream.toml", with({"fl.rounds=2"}));
+  const auto ck = train::load_checkpoint((root / "part/checkpoints/final.safetensors").string());
+  auto server = train::model_from_checkpoint(ck);
+  const auto ds = data::load(cfg.data);
+  const auto tokens = train::encode_text(ds, tokenize::BpeTokenizer::from_merges_text(ck.merges),
+                                         ck.model.context_length).tokens;
+  const Context ctx(cfg.run.context);
+  const auto out = (root / "more").string();
+  MetricsWriter metrics(out + "/metrics.jsonl");
+  const auto totals = train_creamfl(server, ds, tokens, {cfg.creamfl, cfg.fl, cfg.train, cfg.data}, ctx, out,
+                                    metrics, {.continue_from = (root / "part/checkpoints").string(), .rounds = 1});
+  EXPECT_EQ(totals["rounds"], 1);
+  EXPECT_TRUE(same_weights(state_dict(*server), final_weights(root / "whole")));
+  const auto more = events(out, "round");
+  ASSERT_EQ(more.size(), 1u);
+  EXPECT_EQ(more[0]["round"], 3);
+  EXPECT_EQ(fl::CheckpointStore((root / "part/checkpoints").string(), 0).latest().value_or(-1), 2) << "the source is untouched";
 }
 
 TEST(CreamTrain, AblationsRunOnTheSamePipeline) {

@@ -14,6 +14,7 @@
 #include "lethe/core/stopwatch.h"
 #include "lethe/core/strings.h"
 #include "lethe/experiment/experiment.h"
+#include "lethe/unlearn/creamfl_replay.h"
 #include "lethe/unlearn/lm_methods.h"
 #include "lethe/unlearn/request.h"
 #include "lethe/unlearn/session.h"
@@ -87,10 +88,14 @@ UnlearningBenchOptions parse_options(const std::vector<std::string>& overrides) 
   return o;
 }
 
-// Defaults and method names against the registry of the run's kind (CLIP or multimodal LM).
-void settle_methods(UnlearningBenchOptions& o, bool lm, bool requests_given) {
-  const auto& names = lm ? unlearn::lm_unlearners().names() : unlearn::unlearners().names();
-  if (o.methods.empty()) o.methods = names;
+// Defaults and method names against the registry of the run's kind (CLIP or multimodal LM); a
+// CreamFL run's default leaves out the methods that read per-client weight updates.
+void settle_methods(UnlearningBenchOptions& o, bool lm, bool creamfl, bool requests_given) {
+  if (o.methods.empty()) {
+    o.methods = lm ? unlearn::lm_unlearners().names() : unlearn::unlearners().names();
+    if (creamfl)
+      std::erase_if(o.methods, [](const std::string& m) { return unlearn::unlearners().get(m).factory()->reads_history(); });
+  }
   for (const auto& m : o.methods) {
     if (lm) unlearn::lm_unlearners().get(m);  // unknown names fail now
     else unlearn::unlearners().get(m);
@@ -132,8 +137,9 @@ nlohmann::json unlearning_suite(const SuiteArgs& args) {
     return cfg;
   };
   for (int64_t seed : o.seeds) config_of(seed);  // every config error before any training
-  const bool lm = config_of(o.seeds.front()).run.mode == "mllm";
-  settle_methods(o, lm, requests_given);
+  const auto first = config_of(o.seeds.front());
+  const bool lm = first.run.mode == "mllm";
+  settle_methods(o, lm, unlearn::is_creamfl(first), requests_given);
 
   std::vector<std::string> session_overrides = o.train_overrides;
   session_overrides.insert(session_overrides.end(), o.unlearn_overrides.begin(), o.unlearn_overrides.end());
