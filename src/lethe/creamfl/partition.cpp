@@ -1,8 +1,8 @@
 #include "lethe/creamfl/partition.h"
 
 #include <algorithm>
-#include <map>
 #include <iterator>
+#include <map>
 #include <set>
 
 #include "lethe/core/error.h"

@@ -129,7 +129,7 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
   }
   const bool more = !opts.continue_from.empty();
   const int64_t first = more ? done : 0;  // rounds before this call's
-  const int64_t last = more ? done + opts.rounds : opts.rounds > 0 ? opts.rounds : in.fl.rounds;
+  const int64_t last = more ? done + opts.rounds : in.fl.rounds;
   const std::set<int64_t> excluded(opts.excluded_clients.begin(), opts.excluded_clients.end());
   for (int64_t r = done + 1; r <= last; ++r) {
     if (probe.before) probe.before(r);

@@ -48,9 +48,9 @@ struct CreamRunOptions {
   std::vector<int64_t> excluded_clients = {};
   // a finished run's checkpoint folder: every party's model and optimiser and the server's
   // optimiser come from its newest checkpoint, the server's weights are `server`'s as passed,
-  // and `rounds` more rounds follow that checkpoint's round;
+  // and `rounds` (> 0) more rounds follow that checkpoint's round;
   std::string continue_from = {};
-  int64_t rounds = 0;        // 0 = fl.rounds
+  int64_t rounds = 0;
   bool server_eval = true;   // the server's validation R@1 after every round
 };
 

@@ -46,13 +46,13 @@ void check_creamfl_request(const experiment::ExperimentConfig& cfg, const Reques
       request.kind == Request::Kind::kClient || (request.kind == Request::Kind::kSamples && request.ids_file.empty());
   if (!names_client) return;
   const int64_t k = request.client, emoji = emoji_clients(cfg.creamfl), n = cfg.creamfl.num_clients();
-  LETHE_CHECK(k < emoji || k >= n,
-              "request '{}': client {} trains on Fashion-MNIST images, which the audit's emoji data "
-              "does not hold; CreamFL requests name the emoji clients 0..{}",
-              request.str(), k, emoji - 1);
   LETHE_CHECK(k != n, "request '{}': {} is the server's public set, not a client (clients 0..{})",
               request.str(), k, n - 1);
   LETHE_CHECK(k < n, "request '{}': client {} does not exist (clients 0..{})", request.str(), k, n - 1);
+  LETHE_CHECK(k < emoji,
+              "request '{}': client {} trains on Fashion-MNIST images, which the audit's emoji data "
+              "does not hold; CreamFL requests name the emoji clients 0..{}",
+              request.str(), k, emoji - 1);
 }
 
 nlohmann::json replay_creamfl(const UnlearnInputs& in, models::Clip& server, const std::string& dir,

@@ -37,7 +37,7 @@ void check_creamfl_request(const experiment::ExperimentConfig& cfg, const Reques
                            const std::vector<std::string>& methods);
 
 struct CreamReplay {
-  int64_t rounds = 0;             // with `from_run`: rounds after the run's last; else 0 = fl.rounds
+  int64_t rounds = 0;             // with `from_run`: rounds after the run's last (else fl.rounds run)
   bool from_run = false;          // the caller's server weights, the run's clients as they ended
   bool with_forget_data = false;  // the original partition, nobody dropped (re-anchoring's stress test)
   std::function<void(int64_t round)> after_round = {};
