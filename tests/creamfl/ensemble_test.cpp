@@ -61,6 +61,16 @@ TEST(CreamEnsemble, AverageIsTheMeanAndEmptyIsAnError) {
   EXPECT_THROW(agg.add(torch::zeros({5, 8})), std::exception);
 }
 
+TEST(CreamEnsemble, TargetAgreementIsTheMeanCosineToTheServersRepresentations) {
+  Fixture f;
+  EXPECT_NEAR(target_agreement(f.g * 3.0, f.g), 1.0, 1e-6);
+  EXPECT_NEAR(target_agreement(-f.g, f.g), -1.0, 1e-6);
+  auto half = f.g.clone();
+  half.slice(0, 0, half.size(0) / 2).neg_();
+  EXPECT_NEAR(target_agreement(half, f.g), double(f.g.size(0) % 2) / double(f.g.size(0)), 1e-6);
+  EXPECT_THROW(target_agreement(f.g.slice(0, 1), f.g), std::exception);
+}
+
 TEST(CreamEnsemble, ChunkRowsBoundTheScoreMatrix) {
   EXPECT_EQ(chunk_rows(20000, int64_t(64) << 20), (int64_t(64) << 20) / (20000 * 4));
   EXPECT_EQ(chunk_rows(1 << 30, 1024), 1);

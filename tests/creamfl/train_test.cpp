@@ -84,6 +84,11 @@ TEST(CreamTrain, RoundsReportValidationRecallAndTheirCommunication) {
     EXPECT_TRUE(r.contains("val_r1"));
     EXPECT_TRUE(r.contains("public_loss"));
     EXPECT_GT(r["reg_loss"].get<double>(), 0.0);
+    // How far the distillation targets lie from the server's own representations.
+    for (auto key : {"target_cos_image", "target_cos_text"}) {
+      EXPECT_GT(r[key].get<double>(), -1.0) << key;
+      EXPECT_LT(r[key].get<double>(), 1.0) << key;
+    }
     // Uploads: both modalities from 2 paired clients, one from each uni-modal client.
     EXPECT_EQ(r["bytes_up"], 7 * matrix);
     EXPECT_EQ(r["bytes_down"], 5 * 2 * matrix);
@@ -229,6 +234,13 @@ TEST(CreamTrain, JointDistillationMovesThePublicEpochAndBetaSetsItsPull) {
   }
   for (const auto& r : events((root / "separate1").string(), "round"))
     EXPECT_TRUE(r.contains("public_loss") && r.contains("distill_loss"));
+  // A warm-up ramps β from 0: round 1 is the β = 0 run's round, to the bit; round 2 pulls.
+  run((root / "warm").string(), with({"creamfl.distill_weight=1", "creamfl.distill_warmup=2"}));
+  const auto warm = events((root / "warm").string(), "round"), zero = events((root / "joint0").string(), "round");
+  EXPECT_EQ(warm[0]["beta"], 0.0);
+  EXPECT_EQ(warm[1]["beta"], 0.5);
+  EXPECT_EQ(warm[0]["val_r1"], zero[0]["val_r1"]);
+  EXPECT_FALSE(same_weights(final_weights(root / "warm"), final_weights(root / "joint0")));
   expect_input_error([&] {
     run((root / "bad").string(), with({"creamfl.distill_mode=joint", "creamfl.server_public_epoch=false"}));
   }, {"distill_mode", "server_public_epoch"});

@@ -2,6 +2,7 @@
 // CreamFL's settings: the [creamfl] section (METHODS.md §1 "CreamFL"). Used when
 // fl.strategy = "creamfl"; the rounds, sampling and local epochs/steps still come from [fl], the
 // optimiser from [train], the server model from [model].
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -37,6 +38,9 @@ struct CreamConfig {
   double reg_tau = 0.5;              // τ of both regularisers
   std::string aggregation = "ensemble";  // ensemble (global-local) | average (FedMD-style)
   double distill_weight = 0.3;       // β on the server's distillation MSE
+  // β ramps linearly from 0 in round 1 to distill_weight in round distill_warmup + 1 (0 = constant):
+  // early clients have learnt little and round 1's G is the untrained server's.
+  int64_t distill_warmup = 0;
   // joint: the round's public epoch moves after the aggregation and adds β·MSE to L_CLIP in the
   // same steps; separate: the paper's step 6, an epoch of β·MSE after the public epoch, which
   // collapsed the server here (docs/methods/creamfl.md "Measured so far").
@@ -70,10 +74,18 @@ struct CreamConfig {
     v("aggregation", aggregation, "ensemble | average (of the clients' representations)")
         .one_of({"ensemble", "average"});
     v("distill_weight", distill_weight, "beta on the server's distillation MSE").in(0.0, 100.0);
+    v("distill_warmup", distill_warmup, "rounds over which beta ramps up from 0 (0 = constant)")
+        .in(0, 100000);
     v("distill_mode", distill_mode, "joint (L_CLIP + beta MSE in one epoch) | separate (a distillation epoch)")
         .one_of({"joint", "separate"});
     v("public_batch", public_batch, "public pairs per regulariser batch").min(2);
     v("chunk_bytes_mb", chunk_bytes_mb, "ensemble: MB bound on one chunk of scores").in(1, 65536);
+  }
+
+  // β of round r (1-based): distill_weight · min(1, (r − 1) / distill_warmup).
+  double distill_beta(int64_t round) const {
+    if (distill_warmup <= 0) return distill_weight;
+    return distill_weight * std::min(1.0, double(round - 1) / double(distill_warmup));
   }
 
   int64_t num_clients() const { return paired_clients + image_clients + text_clients + fashion_clients; }

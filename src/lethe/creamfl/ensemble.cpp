@@ -38,6 +38,12 @@ torch::Tensor ensemble_scores(const torch::Tensor& reps, const torch::Tensor& gl
   return out;
 }
 
+double target_agreement(const torch::Tensor& target, const torch::Tensor& own) {
+  LETHE_CHECK(target.sizes() == own.sizes(), "creamfl: a target ({}x{}) does not match the server's representations ({}x{})",
+              target.size(0), target.size(1), own.size(0), own.size(1));
+  return torch::cosine_similarity(target.to(torch::kFloat), own.to(torch::kFloat), 1).mean().item<double>();
+}
+
 RepresentationAggregator::RepresentationAggregator(Aggregation rule, torch::Tensor global_other,
                                                    torch::Tensor units, int64_t rows_per_chunk)
     : rule_(rule), other_(std::move(global_other)), units_(std::move(units)), rows_(rows_per_chunk) {}

@@ -27,6 +27,10 @@ int64_t chunk_rows(int64_t num_public, int64_t bytes);
 torch::Tensor ensemble_scores(const torch::Tensor& reps, const torch::Tensor& global_other,
                               const torch::Tensor& units, int64_t rows_per_chunk);
 
+// Mean over P of cos(target_p, own_p): how far the distillation target Z̄ of one modality lies
+// from the server's own representations G of it (1: the clients only echo the server).
+double target_agreement(const torch::Tensor& target, const torch::Tensor& own);
+
 class RepresentationAggregator {
  public:
   // global_other, units: as in ensemble_scores (unused by `average`).

@@ -157,12 +157,14 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
         task += st.task_loss, reg += st.reg_loss, local_s += st.train_s, c.steps += st.steps;
       }
       Representations targets;
-      if (img.count() > 0) targets.image = img.result();
-      if (txt.count() > 0) targets.text = txt.result();
+      if (img.count() > 0) targets.image = img.result(), ev["target_cos_image"] = target_agreement(targets.image, global.image);
+      if (txt.count() > 0) targets.text = txt.result(), ev["target_cos_text"] = target_agreement(targets.text, global.text);
+      const double beta = cc.distill_beta(r);
+      ev["beta"] = beta;
       if (joint)
-        ev["public_loss"] = srv.public_epoch(pub, rng, &targets, cc.distill_weight);
-      else if (cc.distill_weight > 0)
-        ev["distill_loss"] = srv.distill(pub, targets, cc.distill_weight, rng);
+        ev["public_loss"] = srv.public_epoch(pub, rng, &targets, beta);
+      else if (beta > 0)
+        ev["distill_loss"] = srv.distill(pub, targets, beta, rng);
       const auto m = static_cast<int64_t>(sampled.size());
       const int64_t down = m * 2 * g_bytes;  // G_I and G_T to every sampled client
       const int64_t fedavg = m * 2 * server_params * int64_t(sizeof(float));
