@@ -30,8 +30,10 @@ experiment::ClientData creamfl_holders(const experiment::ExperimentConfig& cfg, 
   experiment::ClientData out;
   for (const auto& d : part.parties) out.train.push_back(d.pairs);
   out.train.push_back(part.public_pairs);
-  out.val.resize(out.train.size());
-  out.val.back() = part.val_pairs;
+  // No client holds validation pairs; the server's held-out gallery is every holder's, so the
+  // ascent family's stopping rule and MultiDelete's pass selection have a probe (in deployment
+  // the server answers each probe with one R@1).
+  out.val.assign(out.train.size(), part.val_pairs);
   return out;
 }
 

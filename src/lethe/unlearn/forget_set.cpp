@@ -148,6 +148,7 @@ ForgetSet make_forget_set(const Request& request, const data::Dataset& ds,
   if (request.kind == Request::Kind::kClient) fs.removed_clients = {request.client};
   std::sort(fs.retain.begin(), fs.retain.end());
   std::sort(fs.holdout.begin(), fs.holdout.end());
+  fs.holdout.erase(std::unique(fs.holdout.begin(), fs.holdout.end()), fs.holdout.end());  // shared galleries
   fs.sha256 = sha256_hex(fs.manifest().dump());
   return fs;
 }
