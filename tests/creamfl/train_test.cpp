@@ -72,9 +72,10 @@ TEST(CreamTrain, RoundsReportValidationRecallAndTheirCommunication) {
   std::set<int64_t> seen;
   for (auto key : {"public_pairs", "val_pairs"})
     for (int64_t p : part[key]) EXPECT_TRUE(seen.insert(p).second) << p;
-  for (const auto& party : part["parties"])
-    if (party["kind"] == "paired")
-      for (int64_t p : party["items"]) EXPECT_TRUE(seen.insert(p).second) << p;
+  for (const auto& party : part["parties"]) {
+    if (party["kind"] != "paired") continue;
+    for (int64_t p : party["items"]) EXPECT_TRUE(seen.insert(p).second) << p;
+  }
 
   const auto rounds = events(dir, "round");
   ASSERT_EQ(rounds.size(), 2u);
