@@ -43,7 +43,7 @@ struct CreamConfig {
   int64_t distill_warmup = 0;
   // joint: the round's public epoch moves after the aggregation and adds β·MSE to L_CLIP in the
   // same steps; separate: the paper's step 6, an epoch of β·MSE after the public epoch, which
-  // collapsed the server here (docs/methods/creamfl.md "Measured so far").
+  // collapsed the server here (docs/methods/creamfl.md "Measured").
   std::string distill_mode = "joint";
   int64_t public_batch = 128;        // public pairs per regulariser batch
   int64_t chunk_bytes_mb = 64;       // ensemble scores: bound on one chunk's |chunk|×|P| matrix
