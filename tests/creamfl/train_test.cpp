@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -16,6 +17,7 @@
 #include "lethe/creamfl/public_set.h"
 #include "lethe/creamfl/server.h"
 #include "lethe/experiment/experiment.h"
+#include "lethe/fl/history.h"
 #include "lethe/fl/server_state.h"
 #include "lethe/train/checkpoint.h"
 #include "lethe/train/text.h"
@@ -145,6 +147,47 @@ TEST(CreamTrain, ResumeContinuesToTheSameServerAndRefusesAnotherRun) {
                      {"no checkpoint"});
   expect_input_error([&] { experiment::run_experiment(cfg, (root / "whole").string()); },
                      {"already holds a run"});
+}
+
+TEST(CreamTrain, TheHistoryHoldsEachClientsShareOfTheServersUpdate) {
+  // Distillation is the server's only loss (separate pass, no public epoch, no weight decay):
+  // in round 1 (fresh moments) the clients' shares add up to the server's whole increment.
+  const auto root = test_temp_dir("creamfl");
+  const std::vector<std::string> base = {"creamfl.distill_mode=separate", "creamfl.server_public_epoch=false",
+                                         "train.weight_decay=0", "fl.rounds=2"};
+  auto with = [&](std::vector<std::string> extra) { return overrides(base, std::move(extra)); };
+  run((root / "kept").string(), base);
+  run((root / "none").string(), with({"fl.history_every=0", "fl.sketch_max_rank=0"}));
+  // Booking the shares takes extra backward passes, never a different step.
+  EXPECT_TRUE(same_weights(final_weights(root / "kept"), final_weights(root / "none")));
+  EXPECT_FALSE(std::filesystem::exists(root / "none/history/index.json"));
+
+  const auto h = fl::UpdateHistory::open((root / "kept/history").string());
+  ASSERT_EQ(h.full_rounds(), (std::vector<int64_t>{1, 2}));
+  const auto& rec = h.round_record(1);
+  EXPECT_EQ(rec.clients, (std::vector<int64_t>{0, 1, 2, 3, 4}));
+  int64_t total = 0;
+  for (auto n : rec.num_examples) total += n;
+  const auto increment = h.global_increment(1);
+  TensorMap sum;
+  for (size_t i = 0; i < rec.clients.size(); ++i) {
+    const auto u = h.update(1, rec.clients[i]);
+    double norm = 0;
+    for (const auto& [name, t] : u) {
+      const auto part = t * (double(rec.num_examples[i]) / double(total));
+      sum[name] = sum.count(name) ? sum[name] + part : part;
+      norm += t.pow(2).sum().item<double>();
+    }
+    EXPECT_GT(norm, 0.0) << "client " << rec.clients[i];
+  }
+  double diff = 0, ref = 0;
+  for (const auto& [name, t] : increment) {
+    diff += (sum.at(name) - t).pow(2).sum().item<double>();
+    ref += t.pow(2).sum().item<double>();
+  }
+  EXPECT_GT(ref, 0.0);
+  EXPECT_LT(std::sqrt(diff), 1e-4 * std::sqrt(ref));
+  EXPECT_FALSE(h.sketched_clients().empty());
 }
 
 TEST(CreamTrain, ContinuingAFinishedRunFromItsServerMatchesALongerRun) {

@@ -123,10 +123,31 @@ TEST_F(CreamflUnlearning, ConceptRequestAlsoLeavesThePublicSet) {
   EXPECT_NE(audit["methods"]["ga"]["weights_sha256"], audit["original"]["weights_sha256"]);
 }
 
+TEST_F(CreamflUnlearning, HistoryMethodsSubtractTheClientsSharesOfTheServersUpdates) {
+  const auto out = lethe::testing::test_temp_dir("unlearn");
+  const auto audit = unlearn("client:1", {"history-subtraction", "fedrecovery"}, out.string());
+  const auto& hs = audit["methods"]["history-subtraction"];
+  ASSERT_EQ(hs["details"]["targets"].size(), 1u);
+  const auto& target = hs["details"]["targets"][0];
+  EXPECT_EQ(target["client"], 1);
+  EXPECT_EQ(target["rounds"], json({1, 2}));  // client 1's share of both rounds
+  EXPECT_GT(target["subtracted_norm"].get<double>(), 0.0);
+  EXPECT_GT(hs["history_bytes_read"].get<int64_t>(), 0);
+  // Its recovery round continues the run's federation without client 1.
+  const auto rec = rounds(out.string() + "/work/history-subtraction/metrics.jsonl");
+  ASSERT_EQ(rec.size(), 1u);
+  EXPECT_EQ(rec[0]["round"], 3);
+  EXPECT_EQ(rec[0]["clients"], 4);
+  const auto& fr = audit["methods"]["fedrecovery"];
+  EXPECT_NE(fr["weights_sha256"], audit["original"]["weights_sha256"]);
+  EXPECT_EQ(fr["local_steps"], 0) << "FedRecovery needs no client computation";
+}
+
 TEST_F(CreamflUnlearning, WhatTheFrameCannotHonourIsAOneLineError) {
   const auto out = lethe::testing::test_temp_dir("unlearn").string();
-  expect_input_error([&] { unlearn("client:0", {"ease"}, out); }, {"'ease'", "history", "representations"});
-  expect_input_error([&] { unlearn("client:1", {"finetune", "federaser"}, out); }, {"'federaser'", "history"});
+  expect_input_error([&] { unlearn("client:0", {"ease"}, out); }, {"'ease'", "representations", "fedrecovery"});
+  expect_input_error([&] { unlearn("client:1", {"finetune", "federaser"}, out); }, {"'federaser'", "weight updates"});
+  expect_input_error([&] { unlearn("client:1", {"pga"}, out); }, {"'pga'", "history-subtraction"});
   expect_input_error([&] { unlearn("client:4", {"finetune"}, out); }, {"Fashion-MNIST", "0..3"});
   expect_input_error([&] { unlearn("samples:5:0.5", {"finetune"}, out); }, {"public set", "0..4"});
   expect_input_error([&] { unlearn("client:6", {"finetune"}, out); }, {"does not exist"});

@@ -94,8 +94,11 @@ experiment::ExperimentConfig experiment_of(const SuiteArgs& args, const CreamBen
 
 nlohmann::json run_variant(const SuiteArgs& args, const CreamBenchOptions& o, const std::string& variant, int64_t seed,
                            const std::string& dir) {
+  // The variants are compared on accuracy: no update history (the client shares' extra
+  // backward passes would only slow them down; they do not change the trajectory).
   std::vector<std::string> overrides = {fmt::format("run.seed={}", seed),
-                                        fmt::format("run.threads={}", o.threads)};
+                                        fmt::format("run.threads={}", o.threads), "fl.history_every=0",
+                                        "fl.sketch_max_rank=0"};
   if (o.rounds > 0) overrides.push_back(fmt::format("fl.rounds={}", o.rounds));
   const auto& extra = kVariants.at(variant);
   overrides.insert(overrides.end(), extra.begin(), extra.end());

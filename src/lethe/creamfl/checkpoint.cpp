@@ -60,6 +60,7 @@ void save_checkpoint(fl::CheckpointStore& store, int64_t round, uint64_t seed,
   }
   s.config = config;
   s.counters = st.counters.to_json();
+  if (st.history) s.history = st.history->index();
   store.save(s);
 }
 
@@ -106,6 +107,7 @@ int64_t restore_checkpoint(const fl::CheckpointStore& store, uint64_t seed, Fede
                            const nlohmann::json& config) {
   const int64_t round = load_checkpoint(store, seed, st, config);
   store.remove_after(round);
+  if (st.history) st.history->restore(store.load(round).history, store.json_path(round));
   return round;
 }
 

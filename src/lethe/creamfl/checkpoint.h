@@ -15,6 +15,7 @@
 #include "lethe/creamfl/party.h"
 #include "lethe/creamfl/server.h"
 #include "lethe/creamfl/train.h"
+#include "lethe/fl/history.h"
 #include "lethe/fl/server_state.h"
 
 namespace lethe::creamfl {
@@ -34,6 +35,7 @@ struct FederationState {
   CreamServer& srv;
   std::vector<std::unique_ptr<Party>>& parties;
   RunCounters& counters;
+  fl::UpdateHistory* history = nullptr;  // the run's update history, if it keeps one
 };
 
 // The sections a run is resumed with; [fl] keys that leave the trajectory alone (rounds,
@@ -48,7 +50,8 @@ void save_checkpoint(fl::CheckpointStore& store, int64_t round, uint64_t seed,
 int64_t load_checkpoint(const fl::CheckpointStore& store, uint64_t seed, FederationState& st,
                         const nlohmann::json& config);
 
-// load_checkpoint, then the store forgets any checkpoint after that round (a resume).
+// load_checkpoint, then the store forgets any checkpoint after that round and the history (if
+// `st` has one) adopts the checkpoint's index (a resume).
 int64_t restore_checkpoint(const fl::CheckpointStore& store, uint64_t seed, FederationState& st,
                            const nlohmann::json& config);
 

@@ -57,6 +57,7 @@ void RepresentationAggregator::add(const torch::Tensor& reps) {
     acc_ = count_ == 0 ? z.clone() : acc_.add_(z);
   } else {
     auto s = ensemble_scores(z, other_, units_, rows_);
+    scores_.push_back(s);
     if (count_ == 0) {
       max_ = s, denom_ = torch::ones_like(s), acc_ = z.clone();
     } else {
@@ -74,6 +75,12 @@ torch::Tensor RepresentationAggregator::result() const {
   LETHE_CHECK(count_ > 0, "creamfl: no client representations to aggregate");
   if (rule_ == Aggregation::kAverage) return acc_ / double(count_);
   return acc_ / denom_.unsqueeze(1);
+}
+
+torch::Tensor RepresentationAggregator::weights(int64_t i) const {
+  LETHE_CHECK(i >= 0 && i < count_, "creamfl: no client {} among the {} aggregated", i, count_);
+  if (rule_ == Aggregation::kAverage) return torch::full({acc_.size(0)}, 1.0 / double(count_));
+  return (scores_[i] - max_).exp() / denom_;
 }
 
 }  // namespace lethe::creamfl

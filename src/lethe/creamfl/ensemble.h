@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace lethe::creamfl {
 
@@ -41,6 +42,9 @@ class RepresentationAggregator {
   int64_t count() const { return count_; }
   // Z̄ (|P|,D); requires count() > 0.
   torch::Tensor result() const;
+  // w_i (|P|): the weight of the i-th added client's representation of each public sample in
+  // Z̄ (the weights of a sample sum to 1 over the clients).
+  torch::Tensor weights(int64_t i) const;
 
  private:
   Aggregation rule_;
@@ -48,6 +52,7 @@ class RepresentationAggregator {
   int64_t rows_;
   int64_t count_ = 0;
   torch::Tensor max_, denom_, acc_;  // (|P|), (|P|), (|P|,D)
+  std::vector<torch::Tensor> scores_;  // score_{k,p} of every added client (ensemble)
 };
 
 }  // namespace lethe::creamfl

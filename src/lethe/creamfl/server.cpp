@@ -52,17 +52,19 @@ double CreamServer::public_epoch(const PublicSet& pub, std::mt19937_64& rng,
     std::vector<int64_t> ids;
     for (int64_t p : pos) ids.push_back(pub.pairs()[p]);
     const auto batch = batches_.make(ids, &rng);
+    const auto idx = torch::tensor(pos, torch::kLong);
     torch::Tensor loss;
+    train::BatchEmbeddings e;
     {
       AutocastGuard ac(ctx_);
-      const auto e = train::embed_batch(model_, batch, ctx_);
+      e = train::embed_batch(model_, batch, ctx_);
       loss = train::clip_loss(e.image, e.text, model_->logit_scale_exp(), batch.groups.to(dev));
-      if (targets) {
-        const auto idx = torch::tensor(pos, torch::kLong);
-        loss = loss + beta * distill_error(e.image, e.text, *targets, idx, dev);
-      }
+      if (targets) loss = loss + beta * distill_error(e.image, e.text, *targets, idx, dev);
     }
-    sum += train::descend(*opt_, loss, train_.clip_grad, "creamfl: server public epoch");
+    const char* who = "creamfl: server public epoch";
+    sum += targets && shares_ && shares_->active()
+               ? shares_->descend(loss, e.image, e.text, idx, beta, train_.clip_grad, who)
+               : train::descend(*opt_, loss, train_.clip_grad, who);
     ++n;
   }
   return n ? sum / double(n) : 0.0;
@@ -86,15 +88,16 @@ double CreamServer::distill(const PublicSet& pub, const Representations& targets
   int64_t n = 0;
   for (const auto& pos : train::epoch_batches(positions(pub), train_.batch_size, rng)) {
     auto idx = torch::tensor(pos, torch::kLong);
-    torch::Tensor loss;
+    torch::Tensor loss, img, txt;
     {
       AutocastGuard ac(ctx_);
-      torch::Tensor img, txt;
       if (targets.image.defined()) img = unit(model_->encode_image(pub.images(idx).to(dev)));
       if (targets.text.defined()) txt = unit(model_->encode_text(pub.tokens(idx).to(dev)));
       loss = distill_error(img, txt, targets, idx, dev);
     }
-    sum += train::descend(*opt_, beta * loss, train_.clip_grad, "creamfl: server distillation");
+    const char* who = "creamfl: server distillation";
+    sum += shares_ && shares_->active() ? shares_->descend(beta * loss, img, txt, idx, beta, train_.clip_grad, who)
+                                        : train::descend(*opt_, beta * loss, train_.clip_grad, who);
     ++n;
   }
   return n ? sum / double(n) : 0.0;

@@ -11,6 +11,7 @@
 
 #include "lethe/core/context.h"
 #include "lethe/creamfl/public_set.h"
+#include "lethe/creamfl/shares.h"
 #include "lethe/models/clip.h"
 #include "lethe/train/batches.h"
 #include "lethe/train/train_config.h"
@@ -36,6 +37,9 @@ class CreamServer {
                  std::mt19937_64& rng);
   // Its AdamW, for checkpoints.
   torch::optim::AdamW& optimizer() { return *opt_; }
+  // While `shares` is set and active, every distillation step (joint or separate) books each
+  // client's share of it (shares.h); null stops it.
+  void track_shares(ShareTracker* shares) { shares_ = shares; }
 
  private:
   models::Clip& model_;
@@ -43,6 +47,7 @@ class CreamServer {
   const Context& ctx_;
   train::BatchMaker batches_;
   std::unique_ptr<torch::optim::AdamW> opt_;
+  ShareTracker* shares_ = nullptr;
 };
 
 }  // namespace lethe::creamfl

@@ -14,7 +14,9 @@
 #include "lethe/creamfl/ensemble.h"
 #include "lethe/creamfl/party.h"
 #include "lethe/creamfl/server.h"
+#include "lethe/creamfl/shares.h"
 #include "lethe/eval/embed.h"
+#include "lethe/fl/history.h"
 #include "lethe/fl/sampling.h"
 
 namespace lethe::creamfl {
@@ -38,6 +40,23 @@ int64_t parameter_count(torch::nn::Module& m) {
 
 // Bytes of a (|P|,D) fp32 representation matrix.
 int64_t rep_bytes(int64_t num_public, int64_t dim) { return num_public * dim * int64_t(sizeof(float)); }
+
+// Each client's share s_k of the round, recorded on FedAvg's scale: as the update Δ_k with
+// weight n_k (its examples), Δ_k = s_k·Σ_j n_j / n_k, so that the history's Σ_k p_k·Δ_k is
+// Σ_k s_k (p_k = n_k / Σ_j n_j over the round's clients). Ends the tracker's round.
+void record_shares(fl::UpdateHistory& history, ShareTracker& shares, const CreamPartition& part) {
+  const auto clients = shares.clients();
+  int64_t total = 0;
+  for (int64_t k : clients) total += static_cast<int64_t>(part.parties[k].items.size());
+  for (int64_t k : clients) {
+    const auto n = static_cast<int64_t>(part.parties[k].items.size());
+    LETHE_CHECK(n > 0, "creamfl: client '{}' holds no examples", part.parties[k].name);
+    auto update = shares.share(k);
+    for (auto& [name, t] : update) t.mul_(double(total) / double(n));
+    history.record(k, update, n);
+  }
+  shares.begin_round({});
+}
 
 }  // namespace
 
@@ -106,7 +125,17 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
   std::vector<int64_t> everyone(n);
   for (int64_t k = 0; k < n; ++k) everyone[k] = k;
   RunCounters c;
-  FederationState state{server, srv, parties, c};
+  // The update history (fl.history_every, fl.sketch_max_rank): each client's share of the
+  // server's displacement (shares.h), for the history-based unlearning methods. Replays for
+  // unlearning keep none.
+  std::optional<fl::UpdateHistory> history;
+  std::optional<ShareTracker> shares;
+  if (opts.history && opts.continue_from.empty() && (in.fl.history_every > 0 || in.fl.sketch_max_rank > 0)) {
+    history.emplace(out_dir + "/history", fl::history_options(in.fl));
+    shares.emplace(server, srv.optimizer());
+    srv.track_shares(&*shares);
+  }
+  FederationState state{server, srv, parties, c, history ? &*history : nullptr};
   fl::CheckpointStore store(out_dir + "/checkpoints", in.fl.keep_checkpoints);
   const auto config = resume_config(in);
   int64_t done = 0;
@@ -135,6 +164,12 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
     if (probe.before) probe.before(r);
     const Stopwatch round_clock;
     nlohmann::json ev = {{"round", r}};
+    const bool track = history && (history->logs_full(r) || in.fl.sketch_max_rank > 0);
+    TensorMap before;  // the history reads it until the round is committed
+    if (history) {
+      before = state_dict(*server, /*trainable_only=*/true);
+      history->begin_round(r, before);
+    }
     auto rng = make_engine(ctx.seed(), r, -1, Stream::kShuffle);
     if (cc.server_public_epoch && !joint) ev["public_loss"] = srv.public_epoch(pub, rng);
     auto sampled = n == 0 ? std::vector<int64_t>{}
@@ -148,18 +183,41 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
       RepresentationAggregator txt(rule, global.image, pub.units(), rows);
       double task = 0, reg = 0, local_s = 0;
       int64_t up = 0;
+      std::vector<TargetPart> parts;
+      std::vector<std::pair<int64_t, int64_t>> slots;  // each part's place in img and txt (-1: none)
       for (int64_t k : sampled) {
         auto crng = make_engine(ctx.seed(), r, k, Stream::kShuffle);
         const auto st = parties[k]->train_round(pub, global, local, ctx, crng);
         const auto reps = parties[k]->represent(pub, ctx);
-        if (reps.image.defined()) img.add(reps.image), up += g_bytes;
-        if (reps.text.defined()) txt.add(reps.text), up += g_bytes;
+        std::pair<int64_t, int64_t> slot{-1, -1};
+        if (reps.image.defined()) {
+          slot.first = img.count();
+          img.add(reps.image);
+          up += g_bytes;
+        }
+        if (reps.text.defined()) {
+          slot.second = txt.count();
+          txt.add(reps.text);
+          up += g_bytes;
+        }
+        if (track) parts.push_back({k, reps, {}}), slots.push_back(slot);
         task += st.task_loss, reg += st.reg_loss, local_s += st.train_s, c.steps += st.steps;
       }
       Representations targets;
-      if (img.count() > 0) targets.image = img.result(), ev["target_cos_image"] = target_agreement(targets.image, global.image);
-      if (txt.count() > 0) targets.text = txt.result(), ev["target_cos_text"] = target_agreement(targets.text, global.text);
+      if (img.count() > 0) {
+        targets.image = img.result();
+        ev["target_cos_image"] = target_agreement(targets.image, global.image);
+      }
+      if (txt.count() > 0) {
+        targets.text = txt.result();
+        ev["target_cos_text"] = target_agreement(targets.text, global.text);
+      }
+      for (size_t i = 0; i < parts.size(); ++i) {
+        if (slots[i].first >= 0) parts[i].weights.image = img.weights(slots[i].first);
+        if (slots[i].second >= 0) parts[i].weights.text = txt.weights(slots[i].second);
+      }
       const double beta = cc.distill_beta(r);
+      if (track && beta > 0) shares->begin_round(std::move(parts));
       ev["beta"] = beta;
       if (joint)
         ev["public_loss"] = srv.public_epoch(pub, rng, &targets, beta);
@@ -176,15 +234,22 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
       ev["bytes_up"] = up;
       ev["bytes_down"] = down;
       ev["fedavg_bytes"] = fedavg;
+      if (track) record_shares(*history, *shares, part);
     }
     if (joint && sampled.empty()) ev["public_loss"] = srv.public_epoch(pub, rng);
+    if (history && sampled.empty()) history->discard_round();
+    else if (history) history->commit_round(state_dict(*server, /*trainable_only=*/true));
     if (opts.server_eval && !part.val_pairs.empty()) {
       c.val_r1 = eval::evaluate_pairs(server, ds, tokens, part.val_pairs, ctx).r1;
       ev["val_r1"] = c.val_r1;
     }
     ev["round_s"] = round_clock.seconds();
     if (probe.after) probe.after(r);
-    if (r % in.fl.checkpoint_every == 0 || r == last) save_checkpoint(store, r, ctx.seed(), state, config);
+    if (r % in.fl.checkpoint_every == 0 || r == last) {
+      save_checkpoint(store, r, ctx.seed(), state, config);
+      const auto kept = store.rounds();
+      if (history && in.fl.keep_checkpoints > 0 && !kept.empty()) history->release(kept.front());
+    }
     metrics.write("round", ev);
     log::info("creamfl round {}/{}: {} clients{} ({:.1f} s)", r, last, sampled.size(),
               ev.contains("val_r1") ? fmt::format(", val R@1 {:.2f}", c.val_r1) : "", round_clock.seconds());

@@ -52,6 +52,10 @@ struct CreamRunOptions {
   std::string continue_from = {};
   int64_t rounds = 0;
   bool server_eval = true;   // the server's validation R@1 after every round
+  // <out_dir>/history (fl.history_every, fl.sketch_max_rank): every client's share of each
+  // round's server update (shares.h), for the history-based unlearning methods. Never kept
+  // when continuing another run's checkpoints.
+  bool history = true;
 };
 
 // The partition a run with these inputs and seed trains on. `fashion`: the Fashion-MNIST
@@ -60,8 +64,8 @@ CreamPartition run_partition(const CreamInputs& in, const data::Dataset& ds, con
                              uint64_t seed);
 
 // Trains the server CLIP `server` (ds: the emoji dataset, tokens: every caption's tokens),
-// writes <out_dir>/partition.json and a checkpoint every fl.checkpoint_every rounds and after
-// the last; returns the run's totals for summary.json ("training").
+// writes <out_dir>/partition.json, the update history, and a checkpoint every
+// fl.checkpoint_every rounds and after the last; returns the run's totals for summary.json ("training").
 nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
                              const torch::Tensor& tokens, const CreamInputs& in,
                              const Context& ctx, const std::string& out_dir,

@@ -13,13 +13,6 @@ namespace lethe::fl {
 
 namespace {
 using nlohmann::json;
-HistoryOptions history_options(const FlConfig& cfg) {
-  HistoryOptions o;
-  o.every = cfg.history_every;
-  o.sketch = {cfg.sketch_energy, cfg.sketch_max_rank};
-  o.budget_bytes = static_cast<int64_t>(cfg.history_budget_mb * 1e6);
-  return o;
-}
 
 // The server-state key of the Forget Lock (Federation::set_forget_lock).
 constexpr const char* kForgetLockKey = "forget_lock";

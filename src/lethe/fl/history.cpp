@@ -7,6 +7,7 @@
 #include "lethe/core/fs.h"
 #include "lethe/core/log.h"
 #include "lethe/core/safetensors.h"
+#include "lethe/fl/fl_config.h"
 
 namespace lethe::fl {
 
@@ -44,6 +45,14 @@ int64_t round_number(const std::string& name) {
   return std::stoll(digits);
 }
 }  // namespace
+
+HistoryOptions history_options(const FlConfig& cfg) {
+  HistoryOptions o;
+  o.every = cfg.history_every;
+  o.sketch = {cfg.sketch_energy, cfg.sketch_max_rank};
+  o.budget_bytes = static_cast<int64_t>(cfg.history_budget_mb * 1e6);
+  return o;
+}
 
 int64_t UpdateHistory::FullRecord::bytes() const {
   int64_t n = global_bytes + increment_bytes;

@@ -40,6 +40,10 @@ struct HistoryOptions {
   ModuleDeltaFn module_deltas = matrix_deltas;
 };
 
+struct FlConfig;
+// The [fl] keys history_every, sketch_energy, sketch_max_rank and history_budget_mb.
+HistoryOptions history_options(const FlConfig& cfg);
+
 struct HistoryUsage {
   int64_t full_bytes = 0;
   int64_t sketch_bytes = 0;

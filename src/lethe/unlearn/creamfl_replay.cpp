@@ -1,5 +1,7 @@
 #include "lethe/unlearn/creamfl_replay.h"
 
+#include <set>
+
 #include "lethe/core/fs.h"
 #include "lethe/creamfl/train.h"
 
@@ -39,10 +41,15 @@ experiment::ClientData creamfl_holders(const experiment::ExperimentConfig& cfg, 
 
 void check_creamfl_request(const experiment::ExperimentConfig& cfg, const Request& request,
                            const std::vector<std::string>& methods) {
+  // A CreamFL run's history holds each client's share of the server's updates (creamfl/shares.h):
+  // methods that only add stored updates up can use it; the others retrain clients against
+  // them (FedEraser's calibration, PGA's local model, EASE's Forget Lock rounds).
+  static const std::set<std::string> kShareMethods = {"history-subtraction", "fedrecovery"};
   for (const auto& m : methods)
-    LETHE_CHECK(!unlearners().get(m).factory()->reads_history(),
-                "method '{}' reads the clients' stored weight updates (history/), which a CreamFL run "
-                "does not have: its clients send representations of the public set",
+    LETHE_CHECK(!unlearners().get(m).factory()->reads_history() || kShareMethods.count(m) > 0,
+                "method '{}' replays the clients' local training against their stored weight "
+                "updates, which CreamFL clients never send (they send representations of the public "
+                "set); on a CreamFL run the history methods are history-subtraction and fedrecovery",
                 m);
   const bool names_client =
       request.kind == Request::Kind::kClient || (request.kind == Request::Kind::kSamples && request.ids_file.empty());
@@ -73,6 +80,7 @@ nlohmann::json replay_creamfl(const UnlearnInputs& in, models::Clip& server, con
   if (how.from_run) opts.continue_from = in.run_dir + "/checkpoints";
   opts.rounds = how.rounds;
   opts.server_eval = false;
+  opts.history = false;
   if (how.after_round) opts.probe.after = how.after_round;
   make_dirs(dir);
   return creamfl::train_creamfl(server, in.ds, in.tokens, inputs, in.ctx, dir, metrics, opts);
