@@ -120,8 +120,10 @@ TEST(CreamTrain, SameSeedSameServerAndTheSeedMatters) {
 
 TEST(CreamTrain, ResumeContinuesToTheSameServerAndRefusesAnotherRun) {
   const auto root = test_temp_dir("creamfl");
-  // Three of five clients a round: some parties have no optimiser state at the checkpoint.
-  const std::vector<std::string> base = {"fl.clients_per_round=3", "fl.checkpoint_every=1"};
+  // Three of five clients a round: some parties have no optimiser state at the checkpoint. The
+  // update history goes on from the checkpoint's index.
+  const std::vector<std::string> base = {"fl.clients_per_round=3", "fl.checkpoint_every=1",
+                                         "creamfl.client_shares=true"};
   auto with = [&](std::vector<std::string> extra) { return overrides(base, std::move(extra)); };
   const auto whole = run((root / "whole").string(), with({"fl.rounds=3"}));
   run((root / "part").string(), with({"fl.rounds=1"}));
@@ -135,6 +137,9 @@ TEST(CreamTrain, ResumeContinuesToTheSameServerAndRefusesAnotherRun) {
   for (auto key : {"client_fits", "steps", "representation_bytes", "fedavg_weight_bytes", "final_val_r1"})
     EXPECT_EQ(resumed["training"][key], whole["training"][key]) << key;
   EXPECT_EQ(events((root / "part").string(), "round").size(), 3u);
+  const auto h = fl::UpdateHistory::open((root / "part/history").string());
+  EXPECT_EQ(h.full_rounds(), (std::vector<int64_t>{1, 2, 3}));
+  for (int64_t r : {1, 2, 3}) EXPECT_EQ(h.round_record(r).clients.size(), 3u) << r;
 
   // Another config, another seed, a folder without a checkpoint, a fresh run over a finished one.
   auto other = experiment::parse_experiment(kTinyCreamToml, "cream.toml", with({"fl.rounds=4", "creamfl.reg_weight=0.9"}));
@@ -156,8 +161,8 @@ TEST(CreamTrain, TheHistoryHoldsEachClientsShareOfTheServersUpdate) {
   const std::vector<std::string> base = {"creamfl.distill_mode=separate", "creamfl.server_public_epoch=false",
                                          "train.weight_decay=0", "fl.rounds=2"};
   auto with = [&](std::vector<std::string> extra) { return overrides(base, std::move(extra)); };
-  run((root / "kept").string(), base);
-  run((root / "none").string(), with({"fl.history_every=0", "fl.sketch_max_rank=0"}));
+  run((root / "kept").string(), with({"creamfl.client_shares=true"}));
+  run((root / "none").string(), base);
   // Booking the shares takes extra backward passes, never a different step.
   EXPECT_TRUE(same_weights(final_weights(root / "kept"), final_weights(root / "none")));
   EXPECT_FALSE(std::filesystem::exists(root / "none/history/index.json"));
@@ -215,6 +220,25 @@ TEST(CreamTrain, ContinuingAFinishedRunFromItsServerMatchesALongerRun) {
   ASSERT_EQ(more.size(), 1u);
   EXPECT_EQ(more[0]["round"], 3);
   EXPECT_EQ(fl::CheckpointStore((root / "part/checkpoints").string(), 0).latest().value_or(-1), 2) << "the source is untouched";
+
+  // A server filter (EASE's Forget Lock) sees each round's whole displacement: one that zeroes
+  // it keeps the server where it started; the filter sees the server's trainable tensors.
+  auto held = train::model_from_checkpoint(ck);
+  const auto start = state_dict(*held);
+  int64_t calls = 0;
+  MetricsWriter held_metrics((root / "held").string() + "/metrics.jsonl");
+  train_creamfl(held, ds, tokens, {cfg.creamfl, cfg.fl, cfg.train, cfg.data}, ctx, (root / "held").string(),
+                held_metrics,
+                {.continue_from = (root / "part/checkpoints").string(),
+                 .rounds = 2,
+                 .server_filter = [&](int64_t client, TensorMap& delta) {
+                   EXPECT_EQ(client, -1);
+                   EXPECT_EQ(delta.size(), start.size());
+                   for (auto& [name, t] : delta) t.zero_();
+                   ++calls;
+                 }});
+  EXPECT_EQ(calls, 2);
+  EXPECT_TRUE(same_weights(state_dict(*held), start));
 }
 
 TEST(CreamTrain, AblationsRunOnTheSamePipeline) {

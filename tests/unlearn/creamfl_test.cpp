@@ -28,7 +28,7 @@ class CreamflUnlearning : public ::testing::Test {
             ("unlearn_creamfl_run_" + std::to_string(::getpid())))
                .string();
     std::filesystem::remove_all(dir_);
-    cfg_ = experiment::parse_experiment(lethe::testing::kTinyCreamToml, "cream.toml", {});
+    cfg_ = experiment::parse_experiment(lethe::testing::kTinyCreamToml, "cream.toml", {"creamfl.client_shares=true"});
     experiment::run_experiment(cfg_, dir_);
   }
   static json unlearn(const std::string& request, const std::vector<std::string>& methods,
@@ -125,7 +125,7 @@ TEST_F(CreamflUnlearning, ConceptRequestAlsoLeavesThePublicSet) {
 
 TEST_F(CreamflUnlearning, HistoryMethodsSubtractTheClientsSharesOfTheServersUpdates) {
   const auto out = lethe::testing::test_temp_dir("unlearn");
-  const auto audit = unlearn("client:1", {"history-subtraction", "fedrecovery"}, out.string());
+  const auto audit = unlearn("client:1", {"history-subtraction", "fedrecovery", "ease"}, out.string());
   const auto& hs = audit["methods"]["history-subtraction"];
   ASSERT_EQ(hs["details"]["targets"].size(), 1u);
   const auto& target = hs["details"]["targets"][0];
@@ -141,13 +141,26 @@ TEST_F(CreamflUnlearning, HistoryMethodsSubtractTheClientsSharesOfTheServersUpda
   const auto& fr = audit["methods"]["fedrecovery"];
   EXPECT_NE(fr["weights_sha256"], audit["original"]["weights_sha256"]);
   EXPECT_EQ(fr["local_steps"], 0) << "FedRecovery needs no client computation";
+  // EASE: the GSD from the clients' sketches of their shares, the excision of client 1's, and
+  // its recovery round under the Forget Lock (applied to the server's round).
+  const auto& ease = audit["methods"]["ease"];
+  EXPECT_FALSE(ease["details"]["gsd"]["modules"].empty()) << ease["details"]["gsd"];
+  EXPECT_GT(ease["details"]["lock"]["directions"].get<int64_t>(), 0) << ease["details"]["lock"];
+  const auto ease_rounds = rounds(out.string() + "/work/ease/metrics.jsonl");
+  ASSERT_EQ(ease_rounds.size(), 1u);
+  EXPECT_EQ(ease_rounds[0]["clients"], 4);
 }
 
 TEST_F(CreamflUnlearning, WhatTheFrameCannotHonourIsAOneLineError) {
   const auto out = lethe::testing::test_temp_dir("unlearn").string();
-  expect_input_error([&] { unlearn("client:0", {"ease"}, out); }, {"'ease'", "representations", "fedrecovery"});
   expect_input_error([&] { unlearn("client:1", {"finetune", "federaser"}, out); }, {"'federaser'", "weight updates"});
-  expect_input_error([&] { unlearn("client:1", {"pga"}, out); }, {"'pga'", "history-subtraction"});
+  expect_input_error([&] { unlearn("client:1", {"pga"}, out); }, {"'pga'", "history-subtraction, fedrecovery and EASE"});
+  // A run that kept no client shares: no history method but the ones that need none.
+  auto plain = cfg_;
+  plain.creamfl.client_shares = false;
+  EXPECT_NE(creamfl_refusal(plain, "ease").find("creamfl.client_shares = true"), std::string::npos);
+  EXPECT_EQ(creamfl_refusal(plain, "finetune"), "");
+  EXPECT_EQ(creamfl_refusal(cfg_, "fedrecovery"), "");
   expect_input_error([&] { unlearn("client:4", {"finetune"}, out); }, {"Fashion-MNIST", "0..3"});
   expect_input_error([&] { unlearn("samples:5:0.5", {"finetune"}, out); }, {"public set", "0..4"});
   expect_input_error([&] { unlearn("client:6", {"finetune"}, out); }, {"does not exist"});

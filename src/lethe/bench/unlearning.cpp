@@ -89,12 +89,13 @@ UnlearningBenchOptions parse_options(const std::vector<std::string>& overrides) 
 }
 
 // Defaults and method names against the registry of the run's kind (CLIP or multimodal LM); a
-// CreamFL run's default leaves out the methods that read per-client weight updates.
-void settle_methods(UnlearningBenchOptions& o, bool lm, bool creamfl, bool requests_given) {
+// CreamFL run's default leaves out the methods it cannot run (unlearn::creamfl_refusal).
+void settle_methods(UnlearningBenchOptions& o, const experiment::ExperimentConfig& first, bool requests_given) {
+  const bool lm = first.run.mode == "mllm";
   if (o.methods.empty()) {
     o.methods = lm ? unlearn::lm_unlearners().names() : unlearn::unlearners().names();
-    if (creamfl)
-      std::erase_if(o.methods, [](const std::string& m) { return unlearn::unlearners().get(m).factory()->reads_history(); });
+    if (unlearn::is_creamfl(first))
+      std::erase_if(o.methods, [&](const std::string& m) { return !unlearn::creamfl_refusal(first, m).empty(); });
   }
   for (const auto& m : o.methods) {
     if (lm) unlearn::lm_unlearners().get(m);  // unknown names fail now
@@ -139,7 +140,7 @@ nlohmann::json unlearning_suite(const SuiteArgs& args) {
   for (int64_t seed : o.seeds) config_of(seed);  // every config error before any training
   const auto first = config_of(o.seeds.front());
   const bool lm = first.run.mode == "mllm";
-  settle_methods(o, lm, unlearn::is_creamfl(first), requests_given);
+  settle_methods(o, first, requests_given);
 
   std::vector<std::string> session_overrides = o.train_overrides;
   session_overrides.insert(session_overrides.end(), o.unlearn_overrides.begin(), o.unlearn_overrides.end());

@@ -47,6 +47,10 @@ struct CreamConfig {
   std::string distill_mode = "joint";
   int64_t public_batch = 128;        // public pairs per regulariser batch
   int64_t chunk_bytes_mb = 64;       // ensemble scores: bound on one chunk's |chunk|×|P| matrix
+  // Unlearning: keep each client's share of the server's updates in <run>/history (shares.h;
+  // fl.history_every, fl.sketch_* apply) so that history-subtraction, fedrecovery and EASE can
+  // unlearn the run. One extra backward pass per client and distillation step.
+  bool client_shares = false;
 
   template <class V>
   void visit(V& v) {
@@ -76,6 +80,8 @@ struct CreamConfig {
     v("distill_weight", distill_weight, "beta on the server's distillation MSE").in(0.0, 100.0);
     v("distill_warmup", distill_warmup, "rounds over which beta ramps up from 0 (0 = constant)")
         .in(0, 100000);
+    v("client_shares", client_shares,
+      "keep each client's share of the server's updates (history methods and EASE can unlearn)");
     v("distill_mode", distill_mode, "joint (L_CLIP + beta MSE in one epoch) | separate (a distillation epoch)")
         .one_of({"joint", "separate"});
     v("public_batch", public_batch, "public pairs per regulariser batch").min(2);

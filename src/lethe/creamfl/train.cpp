@@ -41,6 +41,17 @@ int64_t parameter_count(torch::nn::Module& m) {
 // Bytes of a (|P|,D) fp32 representation matrix.
 int64_t rep_bytes(int64_t num_public, int64_t dim) { return num_public * dim * int64_t(sizeof(float)); }
 
+// θ ← θ_before + filter(θ − θ_before) on the server's trainable parameters.
+void filter_round(models::Clip& server, const TensorMap& before, const fl::UpdateFilter& filter) {
+  TensorMap delta;
+  for (const auto& p : server->named_parameters())
+    if (p.value().requires_grad()) delta[p.key()] = p.value().detach() - before.at(p.key());
+  filter(-1, delta);
+  torch::NoGradGuard no_grad;
+  for (auto& p : server->named_parameters())
+    if (auto it = delta.find(p.key()); it != delta.end()) p.value().copy_(before.at(p.key()) + it->second);
+}
+
 // Each client's share s_k of the round, recorded on FedAvg's scale: as the update Δ_k with
 // weight n_k (its examples), Δ_k = s_k·Σ_j n_j / n_k, so that the history's Σ_k p_k·Δ_k is
 // Σ_k s_k (p_k = n_k / Σ_j n_j over the round's clients). Ends the tracker's round.
@@ -125,12 +136,13 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
   std::vector<int64_t> everyone(n);
   for (int64_t k = 0; k < n; ++k) everyone[k] = k;
   RunCounters c;
-  // The update history (fl.history_every, fl.sketch_max_rank): each client's share of the
-  // server's displacement (shares.h), for the history-based unlearning methods. Replays for
-  // unlearning keep none.
+  // The update history (creamfl.client_shares; fl.history_every, fl.sketch_max_rank): each
+  // client's share of the server's displacement (shares.h), for the history-based unlearning
+  // methods. Replays for unlearning keep none.
   std::optional<fl::UpdateHistory> history;
   std::optional<ShareTracker> shares;
-  if (opts.history && opts.continue_from.empty() && (in.fl.history_every > 0 || in.fl.sketch_max_rank > 0)) {
+  if (cc.client_shares && opts.history && opts.continue_from.empty() &&
+      (in.fl.history_every > 0 || in.fl.sketch_max_rank > 0)) {
     history.emplace(out_dir + "/history", fl::history_options(in.fl));
     shares.emplace(server, srv.optimizer());
     srv.track_shares(&*shares);
@@ -166,10 +178,8 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
     nlohmann::json ev = {{"round", r}};
     const bool track = history && (history->logs_full(r) || in.fl.sketch_max_rank > 0);
     TensorMap before;  // the history reads it until the round is committed
-    if (history) {
-      before = state_dict(*server, /*trainable_only=*/true);
-      history->begin_round(r, before);
-    }
+    if (history || opts.server_filter) before = state_dict(*server, /*trainable_only=*/true);
+    if (history) history->begin_round(r, before);
     auto rng = make_engine(ctx.seed(), r, -1, Stream::kShuffle);
     if (cc.server_public_epoch && !joint) ev["public_loss"] = srv.public_epoch(pub, rng);
     auto sampled = n == 0 ? std::vector<int64_t>{}
@@ -237,6 +247,7 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
       if (track) record_shares(*history, *shares, part);
     }
     if (joint && sampled.empty()) ev["public_loss"] = srv.public_epoch(pub, rng);
+    if (opts.server_filter) filter_round(server, before, opts.server_filter);
     if (history && sampled.empty()) history->discard_round();
     else if (history) history->commit_round(state_dict(*server, /*trainable_only=*/true));
     if (opts.server_eval && !part.val_pairs.empty()) {

@@ -15,6 +15,7 @@
 #include "lethe/creamfl/creamfl_config.h"
 #include "lethe/creamfl/partition.h"
 #include "lethe/data/dataset.h"
+#include "lethe/fl/client.h"
 #include "lethe/fl/fl_config.h"
 #include "lethe/models/clip.h"
 #include "lethe/train/train_config.h"
@@ -52,9 +53,12 @@ struct CreamRunOptions {
   std::string continue_from = {};
   int64_t rounds = 0;
   bool server_eval = true;   // the server's validation R@1 after every round
-  // <out_dir>/history (fl.history_every, fl.sketch_max_rank): every client's share of each
-  // round's server update (shares.h), for the history-based unlearning methods. Never kept
-  // when continuing another run's checkpoints.
+  // Applied (client −1) to the server's displacement of every round before it is kept, e.g. the
+  // Forget Lock of EASE's recovery rounds (fl/forget_lock.h).
+  fl::UpdateFilter server_filter = {};
+  // <out_dir>/history when creamfl.client_shares is on (fl.history_every, fl.sketch_max_rank):
+  // every client's share of each round's server update (shares.h), for the history-based
+  // unlearning methods. Never kept when continuing another run's checkpoints.
   bool history = true;
 };
 
@@ -64,8 +68,9 @@ CreamPartition run_partition(const CreamInputs& in, const data::Dataset& ds, con
                              uint64_t seed);
 
 // Trains the server CLIP `server` (ds: the emoji dataset, tokens: every caption's tokens),
-// writes <out_dir>/partition.json, the update history, and a checkpoint every
-// fl.checkpoint_every rounds and after the last; returns the run's totals for summary.json ("training").
+// writes <out_dir>/partition.json, the update history (creamfl.client_shares) and a checkpoint
+// every fl.checkpoint_every rounds and after the last; returns the run's totals for
+// summary.json ("training").
 nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
                              const torch::Tensor& tokens, const CreamInputs& in,
                              const Context& ctx, const std::string& out_dir,

@@ -1,7 +1,5 @@
 #include "lethe/unlearn/creamfl_replay.h"
 
-#include <set>
-
 #include "lethe/core/fs.h"
 #include "lethe/creamfl/train.h"
 
@@ -39,18 +37,24 @@ experiment::ClientData creamfl_holders(const experiment::ExperimentConfig& cfg, 
   return out;
 }
 
+std::string creamfl_refusal(const experiment::ExperimentConfig& cfg, const std::string& method) {
+  if (!unlearners().get(method).factory()->reads_history()) return "";
+  if (method == "federaser" || method == "pga")
+    return fmt::format("method '{}' retrains clients against their stored weight updates, which CreamFL "
+                       "clients never send (they send representations of the public set); on a CreamFL "
+                       "run the history methods are history-subtraction, fedrecovery and EASE",
+                       method);
+  if (!cfg.creamfl.client_shares)
+    return fmt::format("method '{}' reads each client's share of the server's updates, which this CreamFL "
+                       "run did not keep: train it with creamfl.client_shares = true",
+                       method);
+  return "";
+}
+
 void check_creamfl_request(const experiment::ExperimentConfig& cfg, const Request& request,
                            const std::vector<std::string>& methods) {
-  // A CreamFL run's history holds each client's share of the server's updates (creamfl/shares.h):
-  // methods that only add stored updates up can use it; the others retrain clients against
-  // them (FedEraser's calibration, PGA's local model, EASE's Forget Lock rounds).
-  static const std::set<std::string> kShareMethods = {"history-subtraction", "fedrecovery"};
   for (const auto& m : methods)
-    LETHE_CHECK(!unlearners().get(m).factory()->reads_history() || kShareMethods.count(m) > 0,
-                "method '{}' replays the clients' local training against their stored weight "
-                "updates, which CreamFL clients never send (they send representations of the public "
-                "set); on a CreamFL run the history methods are history-subtraction and fedrecovery",
-                m);
+    if (auto why = creamfl_refusal(cfg, m); !why.empty()) throw InputError(why);
   const bool names_client =
       request.kind == Request::Kind::kClient || (request.kind == Request::Kind::kSamples && request.ids_file.empty());
   if (!names_client) return;
@@ -81,6 +85,7 @@ nlohmann::json replay_creamfl(const UnlearnInputs& in, models::Clip& server, con
   opts.rounds = how.rounds;
   opts.server_eval = false;
   opts.history = false;
+  opts.server_filter = how.server_filter;
   if (how.after_round) opts.probe.after = how.after_round;
   make_dirs(dir);
   return creamfl::train_creamfl(server, in.ds, in.tokens, inputs, in.ctx, dir, metrics, opts);

@@ -30,9 +30,15 @@ bool is_creamfl(const experiment::ExperimentConfig& cfg);
 experiment::ClientData creamfl_holders(const experiment::ExperimentConfig& cfg, const data::Dataset& ds,
                                        const std::string& run_dir);
 
+// Why `method` cannot unlearn this CreamFL run, or "" if it can: federaser and pga retrain
+// clients against their stored weight updates, which CreamFL clients never send; the other
+// history methods (history-subtraction, fedrecovery, EASE) need the clients' shares of the
+// server's updates (creamfl.client_shares).
+std::string creamfl_refusal(const experiment::ExperimentConfig& cfg, const std::string& method);
+
 // InputError for what the frame cannot honour on a CreamFL run: client:n or samples:n:F (P is
 // the server's, not a client), a Fashion-MNIST client (its images are not in the audit's
-// dataset), a method that reads history/.
+// dataset), a method creamfl_refusal names.
 void check_creamfl_request(const experiment::ExperimentConfig& cfg, const Request& request,
                            const std::vector<std::string>& methods);
 
@@ -41,6 +47,7 @@ struct CreamReplay {
   bool from_run = false;          // the caller's server weights, the run's clients as they ended
   bool with_forget_data = false;  // the original partition, nobody dropped (re-anchoring's stress test)
   std::function<void(int64_t round)> after_round = {};
+  fl::UpdateFilter server_filter = {};  // on every round's server displacement (a Forget Lock)
 };
 
 // Runs the replay in `dir`; `server` starts from its weights as passed and ends holding the

@@ -50,16 +50,22 @@ RoundsResult run_rounds(const UnlearnInputs& in, const TensorMap& start, int64_t
   auto model = model_with(in, start);
   MetricsWriter metrics(dir + "/metrics.jsonl");
   if (is_creamfl(in.cfg)) {
-    LETHE_CHECK(opts.lock.empty() && opts.local_steps < 0,
-                "a CreamFL run's rounds take neither a Forget Lock nor a local step cap");
+    LETHE_CHECK(opts.local_steps < 0 || opts.local_steps == in.cfg.fl.local_steps,
+                "a CreamFL run's rounds keep its fl.local_steps ({}), not {}: its clients' optimisers "
+                "continue from the run's checkpoint",
+                in.cfg.fl.local_steps, opts.local_steps);
     const auto totals = replay_creamfl(
         in, model, dir, metrics,
         {.rounds = rounds,
          .from_run = true,
          .with_forget_data = opts.with_forget_data,
-         .after_round = [&](int64_t r) {
-           if (opts.after_round) opts.after_round(r, experiment::trainable_parameters(model));
-         }});
+         .after_round =
+             [&](int64_t r) {
+               if (opts.after_round) opts.after_round(r, experiment::trainable_parameters(model));
+             },
+         // The server never moves along the locked directions (its clients' models are not
+         // the server's: the lock is on the server's round).
+         .server_filter = opts.lock.empty() ? fl::UpdateFilter{} : opts.lock.filter()});
     return rounds_result(model, totals);
   }
   auto totals = experiment::run_federation(
