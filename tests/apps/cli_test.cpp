@@ -97,7 +97,8 @@ TEST(Cli, AHistoryMethodOnACreamflRunIsRefusedInOneLine) {
   auto r = run("unlearn --run " + (d / "run").string() + " --forget client:0 --method finetune,ease", d);
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(lines(r.err), 1) << r.err;
-  EXPECT_NE(r.err.find("method 'ease' reads the clients' stored weight updates"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("method 'ease' reads each client's share of the server's updates"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("creamfl.client_shares = true"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(d / "run/unlearn"));
 }
 
