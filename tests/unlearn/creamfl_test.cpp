@@ -123,9 +123,9 @@ TEST_F(CreamflUnlearning, ConceptRequestAlsoLeavesThePublicSet) {
   EXPECT_NE(audit["methods"]["ga"]["weights_sha256"], audit["original"]["weights_sha256"]);
 }
 
-TEST_F(CreamflUnlearning, HistoryMethodsSubtractTheClientsSharesOfTheServersUpdates) {
+TEST_F(CreamflUnlearning, HistoryMethodsRunOnTheClientsSharesOfTheServersUpdates) {
   const auto out = lethe::testing::test_temp_dir("unlearn");
-  const auto audit = unlearn("client:1", {"history-subtraction", "fedrecovery", "ease"}, out.string());
+  const auto audit = unlearn("client:1", {"history-subtraction", "fedrecovery", "pga", "ease"}, out.string());
   const auto& hs = audit["methods"]["history-subtraction"];
   ASSERT_EQ(hs["details"]["targets"].size(), 1u);
   const auto& target = hs["details"]["targets"][0];
@@ -141,6 +141,13 @@ TEST_F(CreamflUnlearning, HistoryMethodsSubtractTheClientsSharesOfTheServersUpda
   const auto& fr = audit["methods"]["fedrecovery"];
   EXPECT_NE(fr["weights_sha256"], audit["original"]["weights_sha256"]);
   EXPECT_EQ(fr["local_steps"], 0) << "FedRecovery needs no client computation";
+  // PGA: w_ref from client 1's share of the last round, then client 1 ascends inside the ball.
+  const auto& pga = audit["methods"]["pga"]["details"];
+  ASSERT_EQ(pga["w_ref"].size(), 1u);
+  EXPECT_EQ(pga["w_ref"][0]["round"], 2);
+  EXPECT_EQ(pga["w_ref"][0]["answered"], 5);
+  ASSERT_EQ(pga["holders"].size(), 1u);
+  EXPECT_LE(pga["distance_to_ref"].get<double>(), pga["delta"].get<double>() * (1 + 1e-6));
   // EASE: the GSD from the clients' sketches of their shares, the excision of client 1's, and
   // its recovery round under the Forget Lock (applied to the server's round).
   const auto& ease = audit["methods"]["ease"];
@@ -153,8 +160,8 @@ TEST_F(CreamflUnlearning, HistoryMethodsSubtractTheClientsSharesOfTheServersUpda
 
 TEST_F(CreamflUnlearning, WhatTheFrameCannotHonourIsAOneLineError) {
   const auto out = lethe::testing::test_temp_dir("unlearn").string();
-  expect_input_error([&] { unlearn("client:1", {"finetune", "federaser"}, out); }, {"'federaser'", "weight updates"});
-  expect_input_error([&] { unlearn("client:1", {"pga"}, out); }, {"'pga'", "history-subtraction, fedrecovery and EASE"});
+  expect_input_error([&] { unlearn("client:1", {"finetune", "federaser"}, out); },
+                     {"'federaser'", "share of the server's distillation", "pga and EASE"});
   // A run that kept no client shares: no history method but the ones that need none.
   auto plain = cfg_;
   plain.creamfl.client_shares = false;

@@ -39,11 +39,11 @@ experiment::ClientData creamfl_holders(const experiment::ExperimentConfig& cfg, 
 
 std::string creamfl_refusal(const experiment::ExperimentConfig& cfg, const std::string& method) {
   if (!unlearners().get(method).factory()->reads_history()) return "";
-  if (method == "federaser" || method == "pga")
-    return fmt::format("method '{}' retrains clients against their stored weight updates, which CreamFL "
-                       "clients never send (they send representations of the public set); on a CreamFL "
-                       "run the history methods are history-subtraction, fedrecovery and EASE",
-                       method);
+  if (method == "federaser")
+    return "method 'federaser' calibrates each client's stored update with the client's local training "
+           "from the unlearned model, and a CreamFL client's update is its share of the server's "
+           "distillation, not local training on the server's model; on a CreamFL run the history "
+           "methods are history-subtraction, fedrecovery, pga and EASE";
   if (!cfg.creamfl.client_shares)
     return fmt::format("method '{}' reads each client's share of the server's updates, which this CreamFL "
                        "run did not keep: train it with creamfl.client_shares = true",

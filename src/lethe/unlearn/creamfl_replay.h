@@ -30,10 +30,10 @@ bool is_creamfl(const experiment::ExperimentConfig& cfg);
 experiment::ClientData creamfl_holders(const experiment::ExperimentConfig& cfg, const data::Dataset& ds,
                                        const std::string& run_dir);
 
-// Why `method` cannot unlearn this CreamFL run, or "" if it can: federaser and pga retrain
-// clients against their stored weight updates, which CreamFL clients never send; the other
-// history methods (history-subtraction, fedrecovery, EASE) need the clients' shares of the
-// server's updates (creamfl.client_shares).
+// Why `method` cannot unlearn this CreamFL run, or "" if it can: federaser calibrates stored
+// updates with the clients' local training on the server's model, which CreamFL clients never
+// do; the other history methods (history-subtraction, fedrecovery, pga, EASE) need the clients'
+// shares of the server's updates (creamfl.client_shares).
 std::string creamfl_refusal(const experiment::ExperimentConfig& cfg, const std::string& method);
 
 // InputError for what the frame cannot honour on a CreamFL run: client:n or samples:n:F (P is
