@@ -100,6 +100,7 @@ int64_t load_checkpoint(const fl::CheckpointStore& store, uint64_t seed, Federat
                                  fmt::format("{} (client '{}')", source, p.data().name));
   }
   st.counters = RunCounters::from_json(s.counters, source);
+  if (st.history) st.history->restore(s.history, source);
   return *round;
 }
 
@@ -107,7 +108,6 @@ int64_t restore_checkpoint(const fl::CheckpointStore& store, uint64_t seed, Fede
                            const nlohmann::json& config) {
   const int64_t round = load_checkpoint(store, seed, st, config);
   store.remove_after(round);
-  if (st.history) st.history->restore(store.load(round).history, store.json_path(round));
   return round;
 }
 

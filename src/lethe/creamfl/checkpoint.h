@@ -46,12 +46,12 @@ void save_checkpoint(fl::CheckpointStore& store, int64_t round, uint64_t seed,
                      const FederationState& st, const nlohmann::json& config);
 
 // Loads the newest checkpoint into `st` and returns its round. InputError when there is none,
-// or when it belongs to another run (seed, clients or config). The store is left as it is.
+// or when it belongs to another run (seed, clients or config). The store is left as it is; a
+// history in `st` adopts the checkpoint's index (deleting later rounds' files: a resume's).
 int64_t load_checkpoint(const fl::CheckpointStore& store, uint64_t seed, FederationState& st,
                         const nlohmann::json& config);
 
-// load_checkpoint, then the store forgets any checkpoint after that round and the history (if
-// `st` has one) adopts the checkpoint's index (a resume).
+// load_checkpoint, then the store forgets any checkpoint after that round (a resume).
 int64_t restore_checkpoint(const fl::CheckpointStore& store, uint64_t seed, FederationState& st,
                            const nlohmann::json& config);
 

@@ -5,13 +5,11 @@
 
 #include "lethe/core/error.h"
 #include "lethe/train/loop.h"
+#include "lethe/train/optimizer_state.h"
 
 namespace lethe::creamfl {
 
 namespace {
-
-// LibTorch keys optimiser state by the parameter's TensorImpl address (optimizer.h).
-std::string state_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
 
 // β·mean_b w_b·‖s_b − z_b‖² for one modality of one client (zero if it sent none).
 torch::Tensor part_term(const torch::Tensor& s, const torch::Tensor& z, const torch::Tensor& w,
@@ -26,13 +24,17 @@ torch::Tensor part_term(const torch::Tensor& s, const torch::Tensor& z, const to
 ShareTracker::ShareTracker(models::Clip& server, torch::optim::AdamW& opt) : opt_(opt) {
   std::map<const void*, std::string> name_of;
   for (const auto& p : server->named_parameters()) name_of[p.value().unsafeGetTensorImpl()] = p.key();
-  for (auto& g : opt_.param_groups())
+  for (auto& g : opt_.param_groups()) {
+    const auto& o = static_cast<const torch::optim::AdamWOptions&>(g.options());
+    LETHE_CHECK(!o.amsgrad(), "creamfl: client shares assume AdamW without amsgrad");
     for (auto& p : g.params()) {
       auto it = name_of.find(p.unsafeGetTensorImpl());
       LETHE_ASSERT(it != name_of.end());
       params_.push_back(p);
       names_.push_back(it->second);
+      options_.push_back(&o);
     }
+  }
 }
 
 void ShareTracker::begin_round(std::vector<TargetPart> parts) {
@@ -63,30 +65,16 @@ double ShareTracker::descend(const torch::Tensor& loss, const torch::Tensor& ima
     grads[k] = torch::autograd::grad({beta * term}, params_, {}, /*retain_graph=*/true,
                                      /*create_graph=*/false, /*allow_unused=*/true);
   }
-  train::clear_grads(opt_);
-  loss.backward();
-  double scale = 1.0;
-  if (clip_grad > 0) {
-    const double norm = torch::nn::utils::clip_grad_norm_(params_, clip_grad);
-    const double coef = clip_grad / (norm + 1e-6);  // clip_grad_norm_'s own factor
-    if (coef < 1) scale = coef;
-  }
-  opt_.step();
-  const double l = loss.item<double>();
-  LETHE_ENSURE(std::isfinite(l), "{} diverged: loss is {} (lower train.lr?)", who, l);
+  double scale = 1.0;  // the step's gradient-clipping factor
+  const double l = train::descend(opt_, loss, clip_grad, who, &scale);
 
   // Book the step: AdamW's update is −lr/(1 − β₁ᵗ) · m / (√(v/(1 − β₂ᵗ)) + ε), linear in m.
-  std::map<const void*, const torch::optim::AdamWOptions*> options;
-  for (auto& g : opt_.param_groups())
-    for (auto& p : g.params())
-      options[p.unsafeGetTensorImpl()] = &static_cast<const torch::optim::AdamWOptions&>(g.options());
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < params_.size(); ++i) {
-    const auto it = opt_.state().find(state_key(params_[i]));
+    const auto it = opt_.state().find(train::optimizer_state_key(params_[i]));
     if (it == opt_.state().end()) continue;  // no gradient reached it yet
     const auto& st = static_cast<const torch::optim::AdamWParamState&>(*it->second);
-    const auto& o = *options.at(params_[i].unsafeGetTensorImpl());
-    LETHE_CHECK(!o.amsgrad(), "creamfl: client shares assume AdamW without amsgrad");
+    const auto& o = *options_[i];
     const auto [b1, b2] = o.betas();
     const double t = static_cast<double>(st.step());
     const double bc1 = 1 - std::pow(b1, t), bc2 = 1 - std::pow(b2, t);

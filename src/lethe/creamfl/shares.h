@@ -55,6 +55,7 @@ class ShareTracker {
   torch::optim::AdamW& opt_;
   std::vector<torch::Tensor> params_;  // the optimiser's, in group order
   std::vector<std::string> names_;     // their names in the server
+  std::vector<const torch::optim::AdamWOptions*> options_;  // their groups' (lr changes in place)
   std::vector<TargetPart> parts_;
   std::vector<std::vector<torch::Tensor>> moment_, share_;  // [part][param]
 };

@@ -1,5 +1,7 @@
 #include "lethe/train/loop.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "lethe/core/error.h"
@@ -52,21 +54,25 @@ void clear_grads(torch::optim::Optimizer& opt) {
     for (auto& p : g.params()) p.mutable_grad().reset();
 }
 
-void clip_and_step(torch::optim::Optimizer& opt, double clip_grad) {
+double clip_and_step(torch::optim::Optimizer& opt, double clip_grad) {
+  double factor = 1.0;
   if (clip_grad > 0) {
     std::vector<torch::Tensor> params;
     for (auto& g : opt.param_groups())
       for (auto& p : g.params()) params.push_back(p);
-    torch::nn::utils::clip_grad_norm_(params, clip_grad);
+    const double norm = torch::nn::utils::clip_grad_norm_(params, clip_grad);
+    factor = std::min(1.0, clip_grad / (norm + 1e-6));  // clip_grad_norm_'s own coefficient
   }
   opt.step();
+  return factor;
 }
 
 double descend(torch::optim::Optimizer& opt, const torch::Tensor& loss, double clip_grad,
-               const std::string& who) {
+               const std::string& who, double* clip_factor) {
   clear_grads(opt);
   loss.backward();
-  clip_and_step(opt, clip_grad);
+  const double factor = clip_and_step(opt, clip_grad);
+  if (clip_factor) *clip_factor = factor;
   const double l = loss.item<double>();
   LETHE_ENSURE(std::isfinite(l), "{} diverged: loss is {} (lower train.lr?)", who, l);
   return l;

@@ -31,13 +31,14 @@ void set_lr(torch::optim::Optimizer& opt, double lr);
 // a fill and an add per parameter and step. Every reader of .grad() checks defined().
 void clear_grads(torch::optim::Optimizer& opt);
 
-// Clips the gradients' global norm at clip_grad (0 = off), then steps the optimiser.
-void clip_and_step(torch::optim::Optimizer& opt, double clip_grad);
+// Clips the gradients' global norm at clip_grad (0 = off), then steps the optimiser. Returns
+// the factor the gradients were scaled by (1 when not clipped).
+double clip_and_step(torch::optim::Optimizer& opt, double clip_grad);
 
 // Clears the gradients, back-propagates `loss`, clips and steps; returns the loss value. Error
-// naming `who` when it is not finite.
+// naming `who` when it is not finite. `clip_factor`: clip_and_step's factor.
 double descend(torch::optim::Optimizer& opt, const torch::Tensor& loss, double clip_grad,
-               const std::string& who);
+               const std::string& who, double* clip_factor = nullptr);
 
 // Both towers' unit-norm fp32 embeddings of one batch (forward under the context's autocast).
 struct BatchEmbeddings {

@@ -6,11 +6,6 @@
 namespace lethe::train {
 namespace {
 
-// LibTorch keys optimiser state by the parameter's TensorImpl address (optimizer.h, serialize.h).
-std::string state_key(const torch::Tensor& p) {
-  return c10::guts::to_string(p.unsafeGetTensorImpl());
-}
-
 const torch::Tensor& find(const TensorMap& state, const std::string& name, const torch::Tensor& like,
                           const std::string& source) {
   auto it = state.find(name);
@@ -24,12 +19,15 @@ const torch::Tensor& find(const TensorMap& state, const std::string& name, const
 
 }  // namespace
 
+// LibTorch keys optimiser state by the parameter's TensorImpl address (optimizer.h, serialize.h).
+std::string optimizer_state_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+
 TensorMap export_adamw_state(torch::nn::Module& module, torch::optim::AdamW& opt) {
   TensorMap out;
   auto& states = opt.state();
   for (const auto& p : module.named_parameters()) {
     if (!p.value().requires_grad()) continue;
-    auto it = states.find(state_key(p.value()));
+    auto it = states.find(optimizer_state_key(p.value()));
     if (it == states.end()) continue;
     auto& s = static_cast<torch::optim::AdamWParamState&>(*it->second);
     out["exp_avg." + p.key()] = s.exp_avg().detach().clone();
@@ -55,7 +53,7 @@ void import_adamw_state(torch::nn::Module& module, torch::optim::AdamW& opt, con
                     it->second.scalar_type() == torch::kLong && it->second.item<int64_t>() >= 0,
                 "optimiser state '{}' has no valid 'step.{}'", source, p.key());
     s->step(it->second.item<int64_t>());
-    opt.state()[state_key(w)] = std::move(s);
+    opt.state()[optimizer_state_key(w)] = std::move(s);
   }
 }
 

@@ -10,6 +10,9 @@
 
 namespace lethe::train {
 
+// The key LibTorch files a parameter's optimiser state under (its TensorImpl's address).
+std::string optimizer_state_key(const torch::Tensor& p);
+
 // "exp_avg.NAME", "exp_avg_sq.NAME" and "step.NAME" (a 0-d int64) for every trainable parameter
 // NAME of `module` that `opt` holds state for (none before its first step).
 TensorMap export_adamw_state(torch::nn::Module& module, torch::optim::AdamW& opt);
