@@ -193,6 +193,37 @@ TEST(CreamTrain, TheHistoryHoldsEachClientsShareOfTheServersUpdate) {
   EXPECT_GT(ref, 0.0);
   EXPECT_LT(std::sqrt(diff), 1e-4 * std::sqrt(ref));
   EXPECT_FALSE(h.sketched_clients().empty());
+
+  // A share filter (FedEraser's calibration) rewrites each client's share and keeps the rest of
+  // the round: one that zeroes every share leaves round 1's server where it started.
+  const auto cfg = experiment::parse_experiment(kTinyCreamToml, "cream.toml",
+                                                with({"creamfl.client_shares=true", "fl.rounds=1"}));
+  const auto ck = train::load_checkpoint((root / "kept/checkpoints/final.safetensors").string());
+  auto server = train::model_from_checkpoint(ck);
+  const auto start = h.global_before(1);
+  load_state_dict(*server, start, /*strict=*/false);
+  const auto ds = data::load(cfg.data);
+  const auto tokens = train::encode_text(ds, tokenize::BpeTokenizer::from_merges_text(ck.merges),
+                                         ck.model.context_length).tokens;
+  const Context ctx(cfg.run.context);
+  const auto out = (root / "zeroed").string();
+  MetricsWriter metrics(out + "/metrics.jsonl");
+  std::vector<int64_t> seen;
+  train_creamfl(server, ds, tokens, {cfg.creamfl, cfg.fl, cfg.train, cfg.data}, ctx, out, metrics,
+                {.share_filter =
+                     [&](int64_t round, int64_t client, TensorMap& share) {
+                       EXPECT_EQ(round, 1);
+                       EXPECT_EQ(share.size(), start.size());
+                       seen.push_back(client);
+                       for (auto& [name, t] : share) t.zero_();
+                     },
+                 .history = false});
+  EXPECT_EQ(seen, rec.clients);
+  EXPECT_FALSE(std::filesystem::exists(out + "/history")) << "tracking for a filter keeps no history";
+  double moved = 0;
+  for (const auto& [name, t] : state_dict(*server, /*trainable_only=*/true))
+    moved += (t - start.at(name)).pow(2).sum().item<double>();
+  EXPECT_LT(std::sqrt(moved), 1e-4 * std::sqrt(ref));
 }
 
 TEST(CreamTrain, ContinuingAFinishedRunFromItsServerMatchesALongerRun) {

@@ -11,6 +11,7 @@
 #include "common/creamfl_tiny.h"
 #include "common/test_util.h"
 #include "lethe/core/fs.h"
+#include "lethe/unlearn/contribution.h"
 #include "lethe/unlearn/session.h"
 
 namespace lethe::unlearn {
@@ -158,16 +159,44 @@ TEST_F(CreamflUnlearning, HistoryMethodsRunOnTheClientsSharesOfTheServersUpdates
   EXPECT_EQ(ease_rounds[0]["clients"], 4);
 }
 
+TEST_F(CreamflUnlearning, FedEraserReplaysTheRunWithEachSharesStoredNorms) {
+  const auto out = lethe::testing::test_temp_dir("unlearn");
+  const auto audit = unlearn("client:1", {"federaser"}, out.string());
+  const auto& fe = audit["methods"]["federaser"];
+  EXPECT_NE(fe["weights_sha256"], audit["original"]["weights_sha256"]);
+  EXPECT_GT(fe["history_bytes_read"].get<int64_t>(), 0);
+  // The run replayed from θ^0: rounds 1 and 2 with fresh clients, client 1 dropped.
+  const auto replay = rounds(out.string() + "/work/federaser/metrics.jsonl");
+  ASSERT_EQ(replay.size(), 2u);
+  for (int64_t r = 0; r < 2; ++r) {
+    EXPECT_EQ(replay[r]["round"], r + 1);
+    EXPECT_EQ(replay[r]["clients"], 4);
+  }
+  // Every retained client's fresh share takes its stored share's norm (per tensor, so overall).
+  HistoryReader h(dir_, "test");
+  const auto& shares = fe["details"]["calibrated_shares"];
+  ASSERT_EQ(shares.size(), 8u);
+  bool rescaled = false;
+  for (const auto& s : shares) {
+    const int64_t t = s["round"], k = s["client"];
+    EXPECT_NE(k, 1);
+    const double stored = norm(h.update(t, k)) * h.weight(t, k);
+    EXPECT_NEAR(s["calibrated_norm"].get<double>(), stored, 1e-4 * stored) << s;
+    rescaled |= std::abs(s["fresh_norm"].get<double>() - stored) > 1e-3 * stored;
+  }
+  EXPECT_TRUE(rescaled) << "without client 1 the ensemble's targets, and so the shares, differ";
+}
+
 TEST_F(CreamflUnlearning, WhatTheFrameCannotHonourIsAOneLineError) {
   const auto out = lethe::testing::test_temp_dir("unlearn").string();
-  expect_input_error([&] { unlearn("client:1", {"finetune", "federaser"}, out); },
-                     {"'federaser'", "share of the server's distillation", "pga and EASE"});
   // A run that kept no client shares: no history method but the ones that need none.
   auto plain = cfg_;
   plain.creamfl.client_shares = false;
   EXPECT_NE(creamfl_refusal(plain, "ease").find("creamfl.client_shares = true"), std::string::npos);
+  EXPECT_NE(creamfl_refusal(plain, "federaser").find("creamfl.client_shares = true"), std::string::npos);
   EXPECT_EQ(creamfl_refusal(plain, "finetune"), "");
   EXPECT_EQ(creamfl_refusal(cfg_, "fedrecovery"), "");
+  EXPECT_EQ(creamfl_refusal(cfg_, "federaser"), "");
   expect_input_error([&] { unlearn("client:4", {"finetune"}, out); }, {"Fashion-MNIST", "0..3"});
   expect_input_error([&] { unlearn("samples:5:0.5", {"finetune"}, out); }, {"public set", "0..4"});
   expect_input_error([&] { unlearn("client:6", {"finetune"}, out); }, {"does not exist"});

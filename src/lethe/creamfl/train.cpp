@@ -54,7 +54,7 @@ void filter_round(models::Clip& server, const TensorMap& before, const fl::Updat
 
 // Each client's share s_k of the round, recorded on FedAvg's scale: as the update Δ_k with
 // weight n_k (its examples), Δ_k = s_k·Σ_j n_j / n_k, so that the history's Σ_k p_k·Δ_k is
-// Σ_k s_k (p_k = n_k / Σ_j n_j over the round's clients). Ends the tracker's round.
+// Σ_k s_k (p_k = n_k / Σ_j n_j over the round's clients).
 void record_shares(fl::UpdateHistory& history, ShareTracker& shares, const CreamPartition& part) {
   const auto clients = shares.clients();
   int64_t total = 0;
@@ -66,7 +66,22 @@ void record_shares(fl::UpdateHistory& history, ShareTracker& shares, const Cream
     for (auto& [name, t] : update) t.mul_(double(total) / double(n));
     history.record(k, update, n);
   }
-  shares.begin_round({});
+}
+
+// θ ← θ + Σ_k (filter(s_k) − s_k) over the round's clients' shares s_k.
+void filter_shares(models::Clip& server, const ShareTracker& shares, int64_t round, const ShareFilter& filter) {
+  TensorMap change;
+  for (int64_t k : shares.clients()) {
+    const auto share = shares.share(k);
+    auto filtered = clone(share);
+    filter(round, k, filtered);
+    check_same_layout(filtered, share, "creamfl: a filtered share");
+    if (change.empty()) change = zeros_like(share);
+    add_(change, sub(filtered, share), 1.0);
+  }
+  torch::NoGradGuard no_grad;
+  for (auto& p : server->named_parameters())
+    if (auto it = change.find(p.key()); it != change.end()) p.value().add_(it->second.to(p.value().dtype()));
 }
 
 }  // namespace
@@ -142,8 +157,9 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
   std::optional<fl::UpdateHistory> history;
   std::optional<ShareTracker> shares;
   if (cc.client_shares && opts.history && opts.continue_from.empty() &&
-      (in.fl.history_every > 0 || in.fl.sketch_max_rank > 0)) {
+      (in.fl.history_every > 0 || in.fl.sketch_max_rank > 0))
     history.emplace(out_dir + "/history", fl::history_options(in.fl));
+  if (history || opts.share_filter) {
     shares.emplace(server, srv.optimizer());
     srv.track_shares(&*shares);
   }
@@ -176,7 +192,8 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
     if (probe.before) probe.before(r);
     const Stopwatch round_clock;
     nlohmann::json ev = {{"round", r}};
-    const bool track = history && (history->logs_full(r) || in.fl.sketch_max_rank > 0);
+    const bool keep = history && (history->logs_full(r) || in.fl.sketch_max_rank > 0);
+    const bool track = keep || bool(opts.share_filter);
     TensorMap before;  // the history reads it until the round is committed
     if (history || opts.server_filter) before = state_dict(*server, /*trainable_only=*/true);
     if (history) history->begin_round(r, before);
@@ -244,7 +261,11 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
       ev["bytes_up"] = up;
       ev["bytes_down"] = down;
       ev["fedavg_bytes"] = fedavg;
-      if (track) record_shares(*history, *shares, part);
+      if (track && shares->active()) {
+        if (keep) record_shares(*history, *shares, part);
+        if (opts.share_filter) filter_shares(server, *shares, r, opts.share_filter);
+        shares->begin_round({});
+      }
     }
     if (joint && sampled.empty()) ev["public_loss"] = srv.public_epoch(pub, rng);
     if (opts.server_filter) filter_round(server, before, opts.server_filter);

@@ -12,6 +12,7 @@
 
 #include "lethe/core/context.h"
 #include "lethe/core/metrics.h"
+#include "lethe/core/tensor_map.h"
 #include "lethe/creamfl/creamfl_config.h"
 #include "lethe/creamfl/partition.h"
 #include "lethe/data/dataset.h"
@@ -36,6 +37,9 @@ struct RoundProbe {
   std::function<void(int64_t round)> before, after;
 };
 
+// (round, client, share): rewrites a client's share of the round's server displacement in place.
+using ShareFilter = std::function<void(int64_t round, int64_t client, TensorMap& share)>;
+
 struct CreamRunOptions {
   // Continue from the newest checkpoint in <out_dir>/checkpoints (checkpoint.h); otherwise the
   // folder must hold none.
@@ -56,6 +60,10 @@ struct CreamRunOptions {
   // Applied (client −1) to the server's displacement of every round before it is kept, e.g. the
   // Forget Lock of EASE's recovery rounds (fl/forget_lock.h).
   fl::UpdateFilter server_filter = {};
+  // Replaces each client's share of every round's server displacement (shares.h) by what it
+  // makes of it, the rest of the displacement kept (FedEraser's calibration of a CreamFL run);
+  // the shares are tracked for it whether or not a history is kept. Before server_filter.
+  ShareFilter share_filter = {};
   // <out_dir>/history when creamfl.client_shares is on (fl.history_every, fl.sketch_max_rank):
   // every client's share of each round's server update (shares.h), for the history-based
   // unlearning methods. Never kept when continuing another run's checkpoints.

@@ -39,11 +39,6 @@ experiment::ClientData creamfl_holders(const experiment::ExperimentConfig& cfg, 
 
 std::string creamfl_refusal(const experiment::ExperimentConfig& cfg, const std::string& method) {
   if (!unlearners().get(method).factory()->reads_history()) return "";
-  if (method == "federaser")
-    return "method 'federaser' calibrates each client's stored update with the client's local training "
-           "from the unlearned model, and a CreamFL client's update is its share of the server's "
-           "distillation, not local training on the server's model; on a CreamFL run the history "
-           "methods are history-subtraction, fedrecovery, pga and EASE";
   if (!cfg.creamfl.client_shares)
     return fmt::format("method '{}' reads each client's share of the server's updates, which this CreamFL "
                        "run did not keep: train it with creamfl.client_shares = true",
@@ -70,7 +65,9 @@ void check_creamfl_request(const experiment::ExperimentConfig& cfg, const Reques
 
 nlohmann::json replay_creamfl(const UnlearnInputs& in, models::Clip& server, const std::string& dir,
                               MetricsWriter& metrics, const CreamReplay& how) {
-  const auto inputs = cream_inputs(in.cfg);
+  auto fl = in.cfg.fl;
+  if (how.local_epochs > 0) fl.local_epochs = how.local_epochs;
+  const creamfl::CreamInputs inputs{in.cfg.creamfl, fl, in.cfg.train, in.cfg.data};
   const auto original = creamfl::run_partition(inputs, in.ds, nullptr, in.ctx.seed());
   auto part = original;
   if (!how.with_forget_data) {
@@ -86,6 +83,7 @@ nlohmann::json replay_creamfl(const UnlearnInputs& in, models::Clip& server, con
   opts.server_eval = false;
   opts.history = false;
   opts.server_filter = how.server_filter;
+  opts.share_filter = how.share_filter;
   if (how.after_round) opts.probe.after = how.after_round;
   make_dirs(dir);
   return creamfl::train_creamfl(server, in.ds, in.tokens, inputs, in.ctx, dir, metrics, opts);

@@ -8,13 +8,15 @@
 //    sampled as usual and then dropped, either from θ^0 and fresh clients (the retrain
 //    reference) or from given server weights with every client's model and optimiser as the
 //    run left them (the rounds a method runs: finetune, ga+ft's recovery, re-anchoring).
-// Methods that read per-client weight updates (Unlearner::reads_history) do not apply.
+// The history methods (Unlearner::reads_history) read each client's share of the server's
+// updates (creamfl/shares.h), kept when the run was trained with creamfl.client_shares.
 #include <nlohmann/json.hpp>
 
 #include <functional>
 #include <string>
 
 #include "lethe/core/metrics.h"
+#include "lethe/creamfl/train.h"
 #include "lethe/experiment/experiment.h"
 #include "lethe/experiment/federated.h"
 #include "lethe/unlearn/request.h"
@@ -30,10 +32,9 @@ bool is_creamfl(const experiment::ExperimentConfig& cfg);
 experiment::ClientData creamfl_holders(const experiment::ExperimentConfig& cfg, const data::Dataset& ds,
                                        const std::string& run_dir);
 
-// Why `method` cannot unlearn this CreamFL run, or "" if it can: federaser calibrates stored
-// updates with the clients' local training on the server's model, which CreamFL clients never
-// do; the other history methods (history-subtraction, fedrecovery, pga, EASE) need the clients'
-// shares of the server's updates (creamfl.client_shares).
+// Why `method` cannot unlearn this CreamFL run, or "" if it can: the history methods
+// (federaser, history-subtraction, fedrecovery, pga, EASE) need the clients' shares of the
+// server's updates (creamfl.client_shares).
 std::string creamfl_refusal(const experiment::ExperimentConfig& cfg, const std::string& method);
 
 // InputError for what the frame cannot honour on a CreamFL run: client:n or samples:n:F (P is
@@ -48,6 +49,8 @@ struct CreamReplay {
   bool with_forget_data = false;  // the original partition, nobody dropped (re-anchoring's stress test)
   std::function<void(int64_t round)> after_round = {};
   fl::UpdateFilter server_filter = {};  // on every round's server displacement (a Forget Lock)
+  creamfl::ShareFilter share_filter = {};  // on every client's share of it (FedEraser's calibration)
+  int64_t local_epochs = 0;               // > 0: overrides fl.local_epochs
 };
 
 // Runs the replay in `dir`; `server` starts from its weights as passed and ends holding the

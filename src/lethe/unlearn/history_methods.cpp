@@ -3,9 +3,11 @@
 // Lethe departs from its paper. Updates are over the trainable parameters; in.original is θ^T.
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "lethe/core/error.h"
 #include "lethe/core/log.h"
+#include "lethe/core/metrics.h"
 #include "lethe/core/rng.h"
 #include "lethe/experiment/clip_client.h"
 #include "lethe/strategies/registry.h"
@@ -13,6 +15,7 @@
 #include "lethe/train/checkpoint.h"
 #include "lethe/train/loop.h"
 #include "lethe/unlearn/contribution.h"
+#include "lethe/unlearn/creamfl_replay.h"
 #include "lethe/unlearn/federation_runner.h"
 #include "lethe/unlearn/methods.h"
 
@@ -158,6 +161,37 @@ void calibrate_(TensorMap& fresh, const TensorMap& stored) {
   }
 }
 
+// On a CreamFL run a client's update is its share s_k^t of the server's displacement (the run
+// keeps p_k^t·Δ_k^t = s_k^t): the run is replayed from θ^0 with fresh clients training ⌈r·E⌉
+// epochs, and every retained client's fresh share is rescaled per tensor to its stored share's
+// norms; the rest of each round's displacement (the server's own loss on P) is the replay's.
+UnlearnOutput creamfl_federaser(const UnlearnInputs& in, HistoryReader& h, int64_t epochs) {
+  LETHE_CHECK(h.complete() && !h.rounds().empty() && h.rounds().front() == 1,
+              "federaser on a CreamFL run replays every round from θ^0 and needs each one's shares: "
+              "train with fl.history_every = 1 (this history holds one round in {})",
+              h.every());
+  json rounds = json::array();
+  auto calibrate = [&](int64_t t, int64_t k, TensorMap& share) {
+    LETHE_CHECK(h.answered(t, k), "federaser: client {} answered round {} of the replay but the history holds no "
+                "share of it for that round", k, t);
+    auto stored = h.update(t, k);
+    for (auto& [name, u] : stored) u.mul_(h.weight(t, k));  // s_k^t = p_k^t·Δ_k^t
+    const double fresh = norm(share);
+    calibrate_(share, stored);
+    rounds.push_back({{"round", t}, {"client", k}, {"fresh_norm", fresh}, {"calibrated_norm", norm(share)}});
+  };
+  auto server = model_with(in, h.global_before(1));
+  std::filesystem::remove_all(in.work_dir + "/federaser");
+  MetricsWriter metrics(in.work_dir + "/federaser/metrics.jsonl");
+  const auto totals = replay_creamfl(in, server, in.work_dir + "/federaser/run", metrics,
+                                     {.share_filter = calibrate, .local_epochs = epochs});
+  UnlearnOutput out{experiment::trainable_parameters(server), federation_cost(totals), h.summary()};
+  out.cost.history_bytes_read = h.bytes_read();
+  out.details["calibration_epochs"] = epochs;
+  out.details["calibrated_shares"] = std::move(rounds);
+  return out;
+}
+
 class FedEraser final : public Unlearner {
  public:
   bool reads_history() const override { return true; }
@@ -166,6 +200,7 @@ class FedEraser final : public Unlearner {
     h.require_every_round();
     const auto epochs =
         std::max<int64_t>(1, std::ceil(in.ucfg.federaser_r * double(in.cfg.fl.local_epochs)));
+    if (is_creamfl(in.cfg)) return creamfl_federaser(in, h, epochs);
     // The original server rule (FedAvg for the paper), its state rebuilt along the replay.
     auto strategy = strategies::make_strategy(in.cfg.fl);
     experiment::ClipClient client(model_with(in, in.original), in.ds, in.tokens,

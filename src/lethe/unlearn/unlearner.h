@@ -54,8 +54,8 @@ class Unlearner {
  public:
   virtual ~Unlearner() = default;
   virtual UnlearnOutput run(const UnlearnInputs& in) = 0;
-  // Whether the method reads the run's stored per-client weight updates (<run>/history), which
-  // only weight-averaging federations record.
+  // Whether the method reads the run's stored per-client weight updates (<run>/history): a
+  // weight-averaging federation's, or each client's share of a CreamFL server's updates.
   virtual bool reads_history() const { return false; }
 };
 
