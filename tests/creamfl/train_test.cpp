@@ -154,6 +154,25 @@ TEST(CreamTrain, ResumeContinuesToTheSameServerAndRefusesAnotherRun) {
                      {"already holds a run"});
 }
 
+// What train_creamfl needs to run more rounds of a finished tiny run: the config (with
+// `overrides`), its final checkpoint, the data and the checkpoint's tokens.
+struct Finished {
+  experiment::ExperimentConfig cfg;
+  train::Checkpoint ck;
+  data::Dataset ds;
+  torch::Tensor tokens;
+
+  CreamInputs inputs() const { return {cfg.creamfl, cfg.fl, cfg.train, cfg.data}; }
+};
+Finished finished(const std::filesystem::path& run, const std::vector<std::string>& overrides) {
+  Finished f{experiment::parse_experiment(kTinyCreamToml, "cream.toml", overrides),
+             train::load_checkpoint((run / "checkpoints/final.safetensors").string()), {}, {}};
+  f.ds = data::load(f.cfg.data);
+  f.tokens = train::encode_text(f.ds, tokenize::BpeTokenizer::from_merges_text(f.ck.merges),
+                                f.ck.model.context_length).tokens;
+  return f;
+}
+
 TEST(CreamTrain, TheHistoryHoldsEachClientsShareOfTheServersUpdate) {
   // Distillation is the server's only loss (separate pass, no public epoch, no weight decay):
   // in round 1 (fresh moments) the clients' shares add up to the server's whole increment.
@@ -196,20 +215,14 @@ TEST(CreamTrain, TheHistoryHoldsEachClientsShareOfTheServersUpdate) {
 
   // A share filter (FedEraser's calibration) rewrites each client's share and keeps the rest of
   // the round: one that zeroes every share leaves round 1's server where it started.
-  const auto cfg = experiment::parse_experiment(kTinyCreamToml, "cream.toml",
-                                                with({"creamfl.client_shares=true", "fl.rounds=1"}));
-  const auto ck = train::load_checkpoint((root / "kept/checkpoints/final.safetensors").string());
-  auto server = train::model_from_checkpoint(ck);
+  const auto f = finished(root / "kept", with({"creamfl.client_shares=true", "fl.rounds=1"}));
+  auto server = train::model_from_checkpoint(f.ck);
   const auto start = h.global_before(1);
   load_state_dict(*server, start, /*strict=*/false);
-  const auto ds = data::load(cfg.data);
-  const auto tokens = train::encode_text(ds, tokenize::BpeTokenizer::from_merges_text(ck.merges),
-                                         ck.model.context_length).tokens;
-  const Context ctx(cfg.run.context);
   const auto out = (root / "zeroed").string();
   MetricsWriter metrics(out + "/metrics.jsonl");
   std::vector<int64_t> seen;
-  train_creamfl(server, ds, tokens, {cfg.creamfl, cfg.fl, cfg.train, cfg.data}, ctx, out, metrics,
+  train_creamfl(server, f.ds, f.tokens, f.inputs(), Context(f.cfg.run.context), out, metrics,
                 {.share_filter =
                      [&](int64_t round, int64_t client, TensorMap& share) {
                        EXPECT_EQ(round, 1);
@@ -234,16 +247,12 @@ TEST(CreamTrain, ContinuingAFinishedRunFromItsServerMatchesALongerRun) {
   auto with = [&](std::vector<std::string> extra) { return overrides(base, std::move(extra)); };
   run((root / "whole").string(), with({"fl.rounds=3"}));
   run((root / "part").string(), with({"fl.rounds=2"}));
-  const auto cfg = experiment::parse_experiment(kTinyCreamToml, "cream.toml", with({"fl.rounds=2"}));
-  const auto ck = train::load_checkpoint((root / "part/checkpoints/final.safetensors").string());
-  auto server = train::model_from_checkpoint(ck);
-  const auto ds = data::load(cfg.data);
-  const auto tokens = train::encode_text(ds, tokenize::BpeTokenizer::from_merges_text(ck.merges),
-                                         ck.model.context_length).tokens;
-  const Context ctx(cfg.run.context);
+  const auto f = finished(root / "part", with({"fl.rounds=2"}));
+  auto server = train::model_from_checkpoint(f.ck);
+  const Context ctx(f.cfg.run.context);
   const auto out = (root / "more").string();
   MetricsWriter metrics(out + "/metrics.jsonl");
-  const auto totals = train_creamfl(server, ds, tokens, {cfg.creamfl, cfg.fl, cfg.train, cfg.data}, ctx, out,
+  const auto totals = train_creamfl(server, f.ds, f.tokens, f.inputs(), ctx, out,
                                     metrics, {.continue_from = (root / "part/checkpoints").string(), .rounds = 1});
   EXPECT_EQ(totals["rounds"], 1);
   EXPECT_TRUE(same_weights(state_dict(*server), final_weights(root / "whole")));
@@ -254,12 +263,11 @@ TEST(CreamTrain, ContinuingAFinishedRunFromItsServerMatchesALongerRun) {
 
   // A server filter (EASE's Forget Lock) sees each round's whole displacement: one that zeroes
   // it keeps the server where it started; the filter sees the server's trainable tensors.
-  auto held = train::model_from_checkpoint(ck);
+  auto held = train::model_from_checkpoint(f.ck);
   const auto start = state_dict(*held);
   int64_t calls = 0;
   MetricsWriter held_metrics((root / "held").string() + "/metrics.jsonl");
-  train_creamfl(held, ds, tokens, {cfg.creamfl, cfg.fl, cfg.train, cfg.data}, ctx, (root / "held").string(),
-                held_metrics,
+  train_creamfl(held, f.ds, f.tokens, f.inputs(), ctx, (root / "held").string(), held_metrics,
                 {.continue_from = (root / "part/checkpoints").string(),
                  .rounds = 2,
                  .server_filter = [&](int64_t client, TensorMap& delta) {
