@@ -198,6 +198,10 @@ TEST_F(CreamflUnlearning, WhatTheFrameCannotHonourIsAOneLineError) {
   EXPECT_EQ(creamfl_refusal(cfg_, "fedrecovery"), "");
   EXPECT_EQ(creamfl_refusal(cfg_, "federaser"), "");
   expect_input_error([&] { unlearn("client:4", {"finetune"}, out); }, {"Fashion-MNIST", "0..3"});
+  // Fashion-MNIST images of a class the word names would stay with their client: refused.
+  expect_input_error([&] { unlearn("concept:bag", {"finetune"}, out); },
+                     {"Fashion-MNIST captions mention 'bag'", "not supported yet"});
+  expect_input_error([&] { unlearn("concept:photo", {"finetune"}, out); }, {"'photo'", "\"a photo of"});
   expect_input_error([&] { unlearn("samples:5:0.5", {"finetune"}, out); }, {"public set", "0..4"});
   expect_input_error([&] { unlearn("client:6", {"finetune"}, out); }, {"does not exist"});
   EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(out) / "audit.json"));

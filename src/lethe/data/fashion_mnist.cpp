@@ -153,6 +153,13 @@ std::string fashion_caption(int label, bool train, int64_t index) {
   return caption_text(label, template_of(train, index));
 }
 
+std::vector<std::string> fashion_captions() {
+  std::vector<std::string> out;
+  for (int c = 0; c < static_cast<int>(kNouns.size()); ++c)
+    for (int t = 0; t < static_cast<int>(kTemplates.size()); ++t) out.push_back(caption_text(c, t));
+  return out;
+}
+
 Dataset load_fashion_mnist(const DataConfig& cfg) {
   std::vector<std::string> candidates;
   if (!cfg.root.empty()) candidates.push_back(cfg.root);
@@ -163,12 +170,8 @@ Dataset load_fashion_mnist(const DataConfig& cfg) {
   Dataset ds;
   ds.name = "fashion-mnist";
   const int num_templates = static_cast<int>(kTemplates.size());
-  // Every (class, template) caption once: caption id = class · T + template.
-  for (int c = 0; c < static_cast<int>(kNouns.size()); ++c)
-    for (int t = 0; t < num_templates; ++t) {
-      ds.captions.push_back(caption_text(c, t));
-      ds.caption_tags.push_back({kNouns[c]});
-    }
+  ds.captions = fashion_captions();
+  for (const char* noun : kNouns) ds.caption_tags.insert(ds.caption_tags.end(), num_templates, std::vector<std::string>{noun});
   std::vector<torch::Tensor> parts;
   for (const char* prefix : {"train", "t10k"}) {
     const bool train = std::string_view(prefix) == "train";

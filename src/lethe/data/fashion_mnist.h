@@ -37,6 +37,9 @@ std::string find_fashion_mnist(const std::vector<std::string>& candidates);
 // templates, chosen by a hash of (split, index) so that captions vary but never between loads.
 std::string fashion_caption(int label, bool train, int64_t index);
 
+// Every caption the dataset uses, once: caption id = class · T + template (T templates).
+std::vector<std::string> fashion_captions();
+
 // Train = train-*, test = t10k-*; cfg.limit caps the images per split. Looks in cfg.root,
 // then <data root>/fashion-mnist, then kFashionMnistSystemDir. Labels: source, class.
 Dataset load_fashion_mnist(const DataConfig& cfg);

@@ -2,6 +2,8 @@
 
 #include "lethe/core/fs.h"
 #include "lethe/creamfl/train.h"
+#include "lethe/data/fashion_mnist.h"
+#include "lethe/unlearn/forget_set.h"
 
 namespace lethe::unlearn {
 
@@ -50,6 +52,13 @@ void check_creamfl_request(const experiment::ExperimentConfig& cfg, const Reques
                            const std::vector<std::string>& methods) {
   for (const auto& m : methods)
     if (auto why = creamfl_refusal(cfg, m); !why.empty()) throw InputError(why);
+  if (request.kind == Request::Kind::kConcept && cfg.creamfl.fashion_clients > 0)
+    for (const auto& caption : data::fashion_captions())
+      LETHE_CHECK(!has_word(caption, request.word),
+                  "request '{}': Fashion-MNIST captions mention '{}' (\"{}\") and the run's {} Fashion-MNIST "
+                  "client(s) train on them, but a CreamFL request removes emoji pairs only: forgetting "
+                  "Fashion-MNIST data is not supported yet",
+                  request.str(), request.word, caption, cfg.creamfl.fashion_clients);
   const bool names_client =
       request.kind == Request::Kind::kClient || (request.kind == Request::Kind::kSamples && request.ids_file.empty());
   if (!names_client) return;

@@ -38,8 +38,8 @@ experiment::ClientData creamfl_holders(const experiment::ExperimentConfig& cfg, 
 std::string creamfl_refusal(const experiment::ExperimentConfig& cfg, const std::string& method);
 
 // InputError for what the frame cannot honour on a CreamFL run: client:n or samples:n:F (P is
-// the server's, not a client), a Fashion-MNIST client (its images are not in the audit's
-// dataset), a method creamfl_refusal names.
+// the server's, not a client), a Fashion-MNIST client or a concept word its captions mention
+// (its images are not in the audit's dataset), a method creamfl_refusal names.
 void check_creamfl_request(const experiment::ExperimentConfig& cfg, const Request& request,
                            const std::vector<std::string>& methods);
 
