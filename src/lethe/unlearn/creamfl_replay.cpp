@@ -9,8 +9,9 @@ namespace lethe::unlearn {
 
 namespace {
 
-creamfl::CreamInputs cream_inputs(const experiment::ExperimentConfig& cfg) {
-  return {cfg.creamfl, cfg.fl, cfg.train, cfg.data};
+// The run's inputs; `fl`: its federation settings or a replay's variant of them.
+creamfl::CreamInputs cream_inputs(const experiment::ExperimentConfig& cfg, const fl::FlConfig& fl) {
+  return {cfg.creamfl, fl, cfg.train, cfg.data};
 }
 
 int64_t emoji_clients(const creamfl::CreamConfig& c) { return c.paired_clients + c.image_clients + c.text_clients; }
@@ -21,7 +22,7 @@ bool is_creamfl(const experiment::ExperimentConfig& cfg) { return cfg.fl.strateg
 
 experiment::ClientData creamfl_holders(const experiment::ExperimentConfig& cfg, const data::Dataset& ds,
                                        const std::string& run_dir) {
-  const auto part = creamfl::run_partition(cream_inputs(cfg), ds, nullptr, cfg.run.context.seed);
+  const auto part = creamfl::run_partition(cream_inputs(cfg, cfg.fl), ds, nullptr, cfg.run.context.seed);
   const std::string path = run_dir + "/partition.json";
   LETHE_CHECK(file_exists(path), "--run {}: no partition.json (did training start?)", run_dir);
   const auto saved = nlohmann::json::parse(read_file(path), nullptr, false);
@@ -76,7 +77,7 @@ nlohmann::json replay_creamfl(const UnlearnInputs& in, models::Clip& server, con
                               MetricsWriter& metrics, const CreamReplay& how) {
   auto fl = in.cfg.fl;
   if (how.local_epochs > 0) fl.local_epochs = how.local_epochs;
-  const creamfl::CreamInputs inputs{in.cfg.creamfl, fl, in.cfg.train, in.cfg.data};
+  const auto inputs = cream_inputs(in.cfg, fl);
   const auto original = creamfl::run_partition(inputs, in.ds, nullptr, in.ctx.seed());
   auto part = original;
   if (!how.with_forget_data) {
