@@ -1,6 +1,7 @@
 // A CreamFL partition after a deletion request (creamfl::without_pairs): the pairs leave the
 // public set and every emoji client, a uni-modal client keeps an item only while a pair that
-// shows it remains, and the Fashion-MNIST clients and the validation gallery are untouched.
+// shows it remains, Fashion-MNIST pairs leave their client, and the validation gallery is
+// untouched.
 #include "lethe/creamfl/partition.h"
 
 #include <gtest/gtest.h>
@@ -26,11 +27,11 @@ TEST(CreamPartition, WithoutPairsRemovesThemFromThePublicSetAndEveryEmojiClient)
   const auto& text = part.parties[3];
   ASSERT_EQ(image.kind, PartyKind::kImage);
   ASSERT_EQ(text.kind, PartyKind::kText);
-  // Every emoji party records the pairs its items come from; a fashion party none.
+  // Every party records the pairs its items come from (a Fashion-MNIST pair is its image).
   for (int64_t p : image.pairs) EXPECT_TRUE(has(image.items, ds.pairs[p].image));
   for (int64_t p : text.pairs) EXPECT_TRUE(has(text.items, ds.pairs[p].caption));
   EXPECT_EQ(part.parties[0].pairs, part.parties[0].items);
-  EXPECT_TRUE(part.parties[4].pairs.empty());
+  EXPECT_EQ(part.parties[4].pairs, part.parties[4].items);
 
   // Forget three public pairs, half of client 0's, and every pair of the image client that
   // shows its first image.
@@ -47,14 +48,28 @@ TEST(CreamPartition, WithoutPairsRemovesThemFromThePublicSetAndEveryEmojiClient)
   EXPECT_EQ(after.val_pairs, part.val_pairs);
   EXPECT_EQ(after.parties[0].items.size(), p0.size() - p0.size() / 2);
   for (const auto& d : after.parties) {
-    for (int64_t p : d.pairs) EXPECT_FALSE(forget.count(p)) << d.name;
+    if (d.kind != PartyKind::kFashion)  // emoji pair ids; a fashion party's are Fashion-MNIST's
+      for (int64_t p : d.pairs) EXPECT_FALSE(forget.count(p)) << d.name;
     if (d.kind != PartyKind::kPaired) EXPECT_EQ(d.labels.size(), d.items.size()) << d.name;
   }
   for (int64_t p : after.public_pairs) EXPECT_FALSE(forget.count(p));
   EXPECT_FALSE(has(after.parties[2].items, first_image));
   EXPECT_EQ(after.parties[2].items.size(), image.items.size() - 1);
   EXPECT_EQ(after.parties[3].items, text.items) << "no pair of the text client was forgotten";
-  EXPECT_EQ(to_json(after)["parties"][4], to_json(part)["parties"][4]);
+  EXPECT_EQ(to_json(after)["parties"][4], to_json(part)["parties"][4]) << "no Fashion-MNIST pair was forgotten";
+
+  // Fashion-MNIST pairs (its own ids) leave the fashion client, each label with its image.
+  const auto fashion = fashion_data({cfg.creamfl, cfg.fl, cfg.train, cfg.data});
+  const auto& fm = part.parties[4];
+  const std::vector<int64_t> gone(fm.pairs.begin(), fm.pairs.begin() + 5);
+  const auto without_fm = without_pairs(part, ds, cfg.creamfl.class_label, {}, &fashion, gone);
+  const auto& kept = without_fm.parties[4];
+  EXPECT_EQ(kept.items.size(), fm.items.size() - 5);
+  for (int64_t p : gone) EXPECT_FALSE(has(kept.items, fashion.pairs[p].image));
+  for (size_t i = 0; i < kept.items.size(); ++i)
+    EXPECT_EQ(fashion.label_column("class").names[kept.labels[i]], fashion.label("class", kept.items[i]));
+  EXPECT_EQ(without_fm.public_pairs, part.public_pairs);
+  EXPECT_EQ(without_fm.parties[0].items, part.parties[0].items);
 }
 
 }  // namespace

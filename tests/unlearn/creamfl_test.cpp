@@ -1,6 +1,7 @@
 // Unlearning a CreamFL run (creamfl_replay.h): the holders the frame sees, a client request whose
 // retrain reference replays the federation without the client and whose methods continue the
-// run's own federation, a concept request that also leaves the public set, and what is refused.
+// run's own federation, a concept request that also leaves the public set, requests on the
+// Fashion-MNIST client's images, and what is refused.
 #include "lethe/unlearn/creamfl_replay.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,8 @@
 #include "common/creamfl_tiny.h"
 #include "common/test_util.h"
 #include "lethe/core/fs.h"
+#include "lethe/data/append.h"
+#include "lethe/unlearn/audit.h"
 #include "lethe/unlearn/contribution.h"
 #include "lethe/unlearn/session.h"
 
@@ -51,18 +54,29 @@ class CreamflUnlearning : public ::testing::Test {
   static inline experiment::ExperimentConfig cfg_;
 };
 
-TEST_F(CreamflUnlearning, HoldersAreTheClientsEmojiPairsThenThePublicSet) {
+TEST_F(CreamflUnlearning, HoldersAreTheClientsPairsThenThePublicSet) {
   const auto ds = data::load(cfg_.data);
-  const auto holders = creamfl_holders(cfg_, ds, dir_);
+  const auto fashion = creamfl_fashion(cfg_);
+  ASSERT_TRUE(fashion);
+  const auto holders = creamfl_holders(cfg_, ds, &*fashion, dir_);
   const auto part = json::parse(read_file(dir_ + "/partition.json"));
   ASSERT_EQ(holders.num_clients(), 6);  // 5 clients + P
   EXPECT_EQ(json(holders.train[0]), part["parties"][0]["items"]);
   std::set<int64_t> images(part["parties"][2]["items"].begin(), part["parties"][2]["items"].end());
   ASSERT_FALSE(holders.train[2].empty());
   for (int64_t p : holders.train[2]) EXPECT_TRUE(images.count(ds.pairs[p].image));
-  EXPECT_TRUE(holders.train[4].empty()) << "a Fashion-MNIST client holds no emoji pair";
+  // The Fashion-MNIST client holds its images' pairs, named after the emoji pairs.
+  const auto both = data::append(ds, *fashion);
+  ASSERT_EQ(holders.train[4].size(), part["parties"][4]["items"].size());
+  for (size_t i = 0; i < holders.train[4].size(); ++i) {
+    const int64_t p = holders.train[4][i];
+    EXPECT_EQ(both.pairs[p].image, ds.num_images() + part["parties"][4]["items"][i].get<int64_t>());
+    EXPECT_EQ(both.label("class", p), fashion->label("class", p - ds.num_pairs()));
+  }
   EXPECT_EQ(json(holders.train[5]), part["public_pairs"]);
-  for (const auto& val : holders.val) EXPECT_EQ(json(val), part["val_pairs"]) << "the server's gallery is every holder's probe";
+  for (int64_t k : {0, 1, 2, 3, 5}) EXPECT_EQ(json(holders.val[k]), part["val_pairs"]) << "the server's gallery is an emoji holder's probe";
+  ASSERT_EQ(holders.val[4].size(), fashion->test.size()) << "Fashion-MNIST's test images are its client's probe";
+  for (int64_t p : holders.val[4]) EXPECT_EQ(both.label("source", p), "fashion-mnist");
 
   // A partition.json that is not the one the config makes is refused.
   const auto copy = lethe::testing::test_temp_dir("unlearn");
@@ -70,7 +84,7 @@ TEST_F(CreamflUnlearning, HoldersAreTheClientsEmojiPairsThenThePublicSet) {
   auto bad = part;
   bad["public_pairs"].erase(bad["public_pairs"].begin());
   write_file_atomic((copy / "partition.json").string(), bad.dump());
-  expect_input_error([&] { creamfl_holders(cfg_, ds, copy.string()); }, {"partition.json", "not the partition"});
+  expect_input_error([&] { creamfl_holders(cfg_, ds, &*fashion, copy.string()); }, {"partition.json", "not the partition"});
 }
 
 TEST_F(CreamflUnlearning, ClientRequestReplaysTheFederationWithoutTheClient) {
@@ -187,6 +201,76 @@ TEST_F(CreamflUnlearning, FedEraserReplaysTheRunWithEachSharesStoredNorms) {
   EXPECT_TRUE(rescaled) << "without client 1 the ensemble's targets, and so the shares, differ";
 }
 
+TEST_F(CreamflUnlearning, AFashionMnistClientLeavesAndItsReferenceNeverSawItsImages) {
+  const auto out = lethe::testing::test_temp_dir("unlearn");
+  const auto audit = unlearn("client:4", {"finetune", "ga"}, out.string());
+  const auto part = json::parse(read_file(dir_ + "/partition.json"));
+  EXPECT_EQ(audit["forget_size"], part["parties"][4]["items"].size());
+  const auto ds = data::load(cfg_.data);
+  const auto manifest = json::parse(read_file(out.string() + "/manifest.json"));
+  for (int64_t p : manifest["forget"]) ASSERT_GE(p, ds.num_pairs()) << "Fashion-MNIST pairs follow the emoji ones";
+  // The reference: both rounds with the five clients sampled and client 4 dropped.
+  const auto ref = rounds(dir_ + "/unlearn/retrain-" + audit["manifest_sha256"].get<std::string>().substr(0, 12) +
+                          "/metrics.jsonl");
+  ASSERT_EQ(ref.size(), 2u);
+  for (const auto& r : ref) EXPECT_EQ(r["clients"], 4);
+  EXPECT_NE(audit["reference"]["weights_sha256"], audit["original"]["weights_sha256"]);
+  // The audit retrieves among Fashion-MNIST images and captions (class-level: ten classes).
+  EXPECT_GT(audit["original"]["forget"]["gallery"].get<int64_t>(), audit["original"]["forget"]["captions"].get<int64_t>());
+  // ga at the Fashion-MNIST holder: ascent on its captioned images, probed with Fashion-MNIST's test images.
+  const auto& ga = audit["methods"]["ga"]["details"];
+  ASSERT_EQ(ga["holders"].size(), 1u);
+  EXPECT_EQ(ga["holders"][0]["stop"], "holdout") << ga;
+  EXPECT_NE(audit["methods"]["ga"]["weights_sha256"], audit["original"]["weights_sha256"]);
+  EXPECT_EQ(audit["methods"]["finetune"]["rounds"], 1);
+}
+
+TEST_F(CreamflUnlearning, AClassOfFashionMnistLeavesItsClientAndTheAuditComparesLikeWithLike) {
+  const auto out = lethe::testing::test_temp_dir("unlearn");
+  const auto audit = unlearn("concept:bag", {"finetune"}, out.string());
+  const auto ds = data::load(cfg_.data);
+  const auto fashion = creamfl_fashion(cfg_);
+  const auto manifest = json::parse(read_file(out.string() + "/manifest.json"));
+  const std::set<int64_t> forget(manifest["forget"].begin(), manifest["forget"].end());
+  ASSERT_FALSE(forget.empty());
+  for (int64_t p : forget) EXPECT_EQ(fashion->label("class", p - ds.num_pairs()), "bag");
+  EXPECT_EQ(manifest["holders"], json({4}));
+  // The reference's Fashion-MNIST client trained without its bags, and kept every other image.
+  const auto part = json::parse(read_file(dir_ + "/partition.json"));
+  const auto replay = json::parse(read_file(dir_ + "/unlearn/retrain-" +
+                                            audit["manifest_sha256"].get<std::string>().substr(0, 12) +
+                                            "/run/partition.json"));
+  EXPECT_EQ(replay["parties"][4]["items"].size() + forget.size(), part["parties"][4]["items"].size());
+  for (int64_t i : replay["parties"][4]["items"]) EXPECT_NE(fashion->label("class", i), "bag");
+  EXPECT_EQ(replay["public_pairs"], part["public_pairs"]);
+  EXPECT_EQ(replay["parties"][0]["items"], part["parties"][0]["items"]);
+
+  // D_f is Fashion-MNIST: its retained pairs and non-members are Fashion-MNIST's too.
+  const auto both = data::append(ds, *fashion);
+  const auto holders = creamfl_holders(cfg_, ds, &*fashion, dir_);
+  const auto fs = make_forget_set(parse_request("concept:bag"), both, holders, 0);
+  const torch::Tensor tokens;
+  const TensorMap weights;
+  const models::ClipConfig model_cfg;
+  UnlearnConfig ucfg;
+  const Context ctx(cfg_.run.context);
+  const UnlearnInputs in{cfg_, ctx, both, tokens, holders, fs, weights, model_cfg, ucfg, dir_, "", &ds};
+  const auto sets = make_audit_sets(in);
+  const std::set<int64_t> test(holders.val[4].begin(), holders.val[4].end());
+  ASSERT_FALSE(sets.members.empty());
+  for (int64_t p : sets.members) EXPECT_TRUE(is_appended(in, p) && !forget.count(p) && !test.count(p)) << p;
+  for (int64_t p : sets.nonmembers) EXPECT_TRUE(test.count(p)) << p;
+  for (int64_t p : sets.auc_retain) EXPECT_TRUE(is_appended(in, p)) << p;
+  for (const auto& fold : sets.retain)
+    for (int64_t p : fold) EXPECT_TRUE(is_appended(in, p)) << p;
+  for (const auto& fold : sets.test)
+    for (int64_t p : fold) EXPECT_FALSE(is_appended(in, p)) << "the test folds stay the server's own data";
+  // An emoji request on the same run compares with emoji pairs only.
+  const auto red = make_forget_set(parse_request("concept:red"), both, holders, 0);
+  const UnlearnInputs in_red{cfg_, ctx, both, tokens, holders, red, weights, model_cfg, ucfg, dir_, "", &ds};
+  for (int64_t p : make_audit_sets(in_red).members) EXPECT_FALSE(is_appended(in_red, p)) << p;
+}
+
 TEST_F(CreamflUnlearning, WhatTheFrameCannotHonourIsAOneLineError) {
   const auto out = lethe::testing::test_temp_dir("unlearn").string();
   // A run that kept no client shares: no history method but the ones that need none.
@@ -197,11 +281,6 @@ TEST_F(CreamflUnlearning, WhatTheFrameCannotHonourIsAOneLineError) {
   EXPECT_EQ(creamfl_refusal(plain, "finetune"), "");
   EXPECT_EQ(creamfl_refusal(cfg_, "fedrecovery"), "");
   EXPECT_EQ(creamfl_refusal(cfg_, "federaser"), "");
-  expect_input_error([&] { unlearn("client:4", {"finetune"}, out); }, {"Fashion-MNIST", "0..3"});
-  // Fashion-MNIST images of a class the word names would stay with their client: refused.
-  expect_input_error([&] { unlearn("concept:bag", {"finetune"}, out); },
-                     {"Fashion-MNIST captions mention 'bag'", "not supported yet"});
-  expect_input_error([&] { unlearn("concept:photo", {"finetune"}, out); }, {"'photo'", "\"a photo of"});
   expect_input_error([&] { unlearn("samples:5:0.5", {"finetune"}, out); }, {"public set", "0..4"});
   expect_input_error([&] { unlearn("client:6", {"finetune"}, out); }, {"does not exist"});
   EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(out) / "audit.json"));

@@ -33,10 +33,8 @@ PartyData unimodal(PartyKind kind, std::string name, const data::Dataset& ds,
   }
   PartyData d{kind, std::move(name), {}, {}, {}};
   for (const auto& [item, label] : label_of) d.items.push_back(item), d.labels.push_back(label);
-  if (kind != PartyKind::kFashion) {
-    d.pairs = pairs;
-    std::sort(d.pairs.begin(), d.pairs.end());
-  }
+  d.pairs = pairs;
+  std::sort(d.pairs.begin(), d.pairs.end());
   return d;
 }
 
@@ -136,18 +134,24 @@ CreamPartition make_cream_partition(const CreamConfig& cfg, const fl::FlConfig& 
 }
 
 CreamPartition without_pairs(const CreamPartition& part, const data::Dataset& emoji,
-                             const std::string& class_label, const std::vector<int64_t>& forget) {
-  const auto minus = [&](const std::vector<int64_t>& ids) {
+                             const std::string& class_label, const std::vector<int64_t>& forget,
+                             const data::Dataset* fashion, const std::vector<int64_t>& fashion_forget) {
+  LETHE_CHECK(fashion_forget.empty() || fashion, "creamfl: forgetting Fashion-MNIST pairs needs Fashion-MNIST");
+  const auto minus = [](const std::vector<int64_t>& ids, const std::vector<int64_t>& gone) {
     std::vector<int64_t> out;
-    std::set_difference(ids.begin(), ids.end(), forget.begin(), forget.end(), std::back_inserter(out));
+    std::set_difference(ids.begin(), ids.end(), gone.begin(), gone.end(), std::back_inserter(out));
     return out;
   };
   CreamPartition out = part;
-  out.public_pairs = minus(part.public_pairs);
+  out.public_pairs = minus(part.public_pairs, forget);
   const auto& column = emoji.label_column(class_label);
   for (auto& d : out.parties) {
-    if (d.kind == PartyKind::kFashion) continue;
-    const auto kept = minus(d.pairs);
+    if (d.kind == PartyKind::kFashion) {
+      if (!fashion_forget.empty())
+        d = unimodal(d.kind, d.name, *fashion, minus(d.pairs, fashion_forget), fashion->label_column("class"));
+      continue;
+    }
+    const auto kept = minus(d.pairs, forget);
     d = d.kind == PartyKind::kPaired ? PartyData{d.kind, d.name, kept, {}, kept}
                                      : unimodal(d.kind, d.name, emoji, kept, column);
   }

@@ -29,8 +29,8 @@ struct PartyData {
   // of the Fashion-MNIST dataset. Ascending.
   std::vector<int64_t> items;
   std::vector<int64_t> labels;  // uni-modal kinds: class index per item
-  // Emoji parties: the training pair ids their items come from (a uni-modal party holds one
-  // side of each); empty for fashion parties. Ascending. Not in partition.json.
+  // The training pair ids its items come from, of its dataset (a uni-modal party holds one side
+  // of each; a Fashion-MNIST pair is one image). Ascending. Not in partition.json.
   std::vector<int64_t> pairs;
   bool has_image() const { return kind != PartyKind::kText; }
   bool has_text() const { return kind == PartyKind::kPaired || kind == PartyKind::kText; }
@@ -52,10 +52,13 @@ CreamPartition make_cream_partition(const CreamConfig& cfg, const fl::FlConfig& 
 
 // The partition after a deletion request: the pairs `forget` (emoji pair ids, ascending) leave
 // P and every emoji party; a uni-modal party keeps an image (caption) while any of its pairs
-// that show it remains, with its label recomputed from `class_label`. Fashion parties and the
-// validation gallery are unchanged.
+// that show it remains, with its label recomputed from `class_label`. The Fashion-MNIST pairs
+// `fashion_forget` (ascending) leave the fashion parties (`fashion`: their dataset, needed when
+// it is not empty). The validation gallery is unchanged.
 CreamPartition without_pairs(const CreamPartition& part, const data::Dataset& emoji,
-                             const std::string& class_label, const std::vector<int64_t>& forget);
+                             const std::string& class_label, const std::vector<int64_t>& forget,
+                             const data::Dataset* fashion = nullptr,
+                             const std::vector<int64_t>& fashion_forget = {});
 
 // The manifest written to <run>/partition.json: every list above, by name.
 nlohmann::json to_json(const CreamPartition& p);

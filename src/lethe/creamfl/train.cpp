@@ -23,15 +23,6 @@ namespace lethe::creamfl {
 
 namespace {
 
-data::Dataset load_fashion(const CreamInputs& in) {
-  data::DataConfig c;
-  c.name = "fashion-mnist";
-  c.image_size = in.data.image_size;
-  c.limit = in.cream.fashion_images;
-  c.cache = in.data.cache;
-  return data::load(c);
-}
-
 int64_t parameter_count(torch::nn::Module& m) {
   int64_t n = 0;
   for (const auto& p : m.parameters()) n += p.numel();
@@ -86,10 +77,19 @@ void filter_shares(models::Clip& server, const ShareTracker& shares, int64_t rou
 
 }  // namespace
 
+data::Dataset fashion_data(const CreamInputs& in) {
+  data::DataConfig c;
+  c.name = "fashion-mnist";
+  c.image_size = in.data.image_size;
+  c.limit = in.cream.fashion_images;
+  c.cache = in.data.cache;
+  return data::load(c);
+}
+
 CreamPartition run_partition(const CreamInputs& in, const data::Dataset& ds, const data::Dataset* fashion,
                              uint64_t seed) {
   std::optional<data::Dataset> loaded;
-  if (in.cream.fashion_clients > 0 && !fashion) fashion = &loaded.emplace(load_fashion(in));
+  if (in.cream.fashion_clients > 0 && !fashion) fashion = &loaded.emplace(fashion_data(in));
   return make_cream_partition(in.cream, in.fl, ds, fashion, seed);
 }
 
@@ -104,7 +104,7 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
   // Joint distillation: the public epoch is the round's last step (L_CLIP + β·MSE).
   const bool joint = cc.distill_mode == "joint";
   std::optional<data::Dataset> fashion;
-  if (cc.fashion_clients > 0) fashion = load_fashion(in);
+  if (cc.fashion_clients > 0) fashion = fashion_data(in);
   const auto part = opts.partition ? *opts.partition : run_partition(in, ds, fashion ? &*fashion : nullptr, ctx.seed());
   write_file_atomic(out_dir + "/partition.json", to_json(part).dump() + "\n");
 

@@ -70,6 +70,10 @@ struct CreamRunOptions {
   bool history = true;
 };
 
+// The Fashion-MNIST dataset a run with these inputs gives its fashion clients (creamfl.fashion_images
+// per split, at the emoji data's image size).
+data::Dataset fashion_data(const CreamInputs& in);
+
 // The partition a run with these inputs and seed trains on. `fashion`: the Fashion-MNIST
 // dataset, loaded here when the config has fashion clients and it is null.
 CreamPartition run_partition(const CreamInputs& in, const data::Dataset& ds, const data::Dataset* fashion,

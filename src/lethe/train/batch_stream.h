@@ -15,7 +15,7 @@ class BatchStream {
   BatchStream(const BatchMaker& maker, std::vector<int64_t> pairs, int64_t batch_size,
               std::mt19937_64 rng)
       : maker_(maker), pairs_(std::move(pairs)), batch_size_(batch_size), rng_(rng) {
-    LETHE_ASSERT(!pairs_.empty());
+    LETHE_CHECK(pairs_.size() >= 2, "a contrastive batch needs at least 2 pairs, got {}", pairs_.size());
   }
   Batch next() {
     if (at_ == epoch_.size()) epoch_ = epoch_batches(pairs_, batch_size_, rng_), at_ = 0;

@@ -2,8 +2,6 @@
 
 #include "lethe/core/fs.h"
 #include "lethe/creamfl/train.h"
-#include "lethe/data/fashion_mnist.h"
-#include "lethe/unlearn/forget_set.h"
 
 namespace lethe::unlearn {
 
@@ -14,15 +12,19 @@ creamfl::CreamInputs cream_inputs(const experiment::ExperimentConfig& cfg, const
   return {cfg.creamfl, fl, cfg.train, cfg.data};
 }
 
-int64_t emoji_clients(const creamfl::CreamConfig& c) { return c.paired_clients + c.image_clients + c.text_clients; }
-
 }  // namespace
 
 bool is_creamfl(const experiment::ExperimentConfig& cfg) { return cfg.fl.strategy == "creamfl"; }
 
+std::optional<data::Dataset> creamfl_fashion(const experiment::ExperimentConfig& cfg) {
+  if (!is_creamfl(cfg) || cfg.creamfl.fashion_clients == 0) return std::nullopt;
+  return creamfl::fashion_data(cream_inputs(cfg, cfg.fl));
+}
+
 experiment::ClientData creamfl_holders(const experiment::ExperimentConfig& cfg, const data::Dataset& ds,
-                                       const std::string& run_dir) {
-  const auto part = creamfl::run_partition(cream_inputs(cfg, cfg.fl), ds, nullptr, cfg.run.context.seed);
+                                       const data::Dataset* fashion, const std::string& run_dir) {
+  LETHE_CHECK(cfg.creamfl.fashion_clients == 0 || fashion, "creamfl: the holders of fashion clients need Fashion-MNIST");
+  const auto part = creamfl::run_partition(cream_inputs(cfg, cfg.fl), ds, fashion, cfg.run.context.seed);
   const std::string path = run_dir + "/partition.json";
   LETHE_CHECK(file_exists(path), "--run {}: no partition.json (did training start?)", run_dir);
   const auto saved = nlohmann::json::parse(read_file(path), nullptr, false);
@@ -30,13 +32,22 @@ experiment::ClientData creamfl_holders(const experiment::ExperimentConfig& cfg, 
               "{} is not the partition this run's config and seed make (was the data or the config "
               "changed after training?)",
               path);
+  // Fashion-MNIST pairs are named after the emoji ones (data::append(ds, *fashion)).
+  const auto shifted = [&](const std::vector<int64_t>& ids) {
+    std::vector<int64_t> out;
+    for (int64_t p : ids) out.push_back(ds.num_pairs() + p);
+    return out;
+  };
   experiment::ClientData out;
-  for (const auto& d : part.parties) out.train.push_back(d.pairs);
+  for (const auto& d : part.parties) out.train.push_back(d.kind == creamfl::PartyKind::kFashion ? shifted(d.pairs) : d.pairs);
   out.train.push_back(part.public_pairs);
-  // No client holds validation pairs; the server's held-out gallery is every holder's, so the
-  // ascent family's stopping rule and MultiDelete's pass selection have a probe (in deployment
-  // the server answers each probe with one R@1).
-  out.val.assign(out.train.size(), part.val_pairs);
+  // No emoji client holds validation pairs; the server's held-out gallery is every emoji
+  // holder's, so the ascent family's stopping rule and MultiDelete's pass selection have a probe
+  // (in deployment the server answers each probe with one R@1). A Fashion-MNIST client's probe is
+  // Fashion-MNIST's test images: non-members of its own distribution.
+  for (const auto& d : part.parties)
+    out.val.push_back(d.kind == creamfl::PartyKind::kFashion ? shifted(fashion->test) : part.val_pairs);
+  out.val.push_back(part.val_pairs);
   return out;
 }
 
@@ -53,24 +64,13 @@ void check_creamfl_request(const experiment::ExperimentConfig& cfg, const Reques
                            const std::vector<std::string>& methods) {
   for (const auto& m : methods)
     if (auto why = creamfl_refusal(cfg, m); !why.empty()) throw InputError(why);
-  if (request.kind == Request::Kind::kConcept && cfg.creamfl.fashion_clients > 0)
-    for (const auto& caption : data::fashion_captions())
-      LETHE_CHECK(!has_word(caption, request.word),
-                  "request '{}': Fashion-MNIST captions mention '{}' (\"{}\") and the run's {} Fashion-MNIST "
-                  "client(s) train on them, but a CreamFL request removes emoji pairs only: forgetting "
-                  "Fashion-MNIST data is not supported yet",
-                  request.str(), request.word, caption, cfg.creamfl.fashion_clients);
   const bool names_client =
       request.kind == Request::Kind::kClient || (request.kind == Request::Kind::kSamples && request.ids_file.empty());
   if (!names_client) return;
-  const int64_t k = request.client, emoji = emoji_clients(cfg.creamfl), n = cfg.creamfl.num_clients();
+  const int64_t k = request.client, n = cfg.creamfl.num_clients();
   LETHE_CHECK(k != n, "request '{}': {} is the server's public set, not a client (clients 0..{})",
               request.str(), k, n - 1);
   LETHE_CHECK(k < n, "request '{}': client {} does not exist (clients 0..{})", request.str(), k, n - 1);
-  LETHE_CHECK(k < emoji,
-              "request '{}': client {} trains on Fashion-MNIST images, which the audit's emoji data "
-              "does not hold; CreamFL requests name the emoji clients 0..{}",
-              request.str(), k, emoji - 1);
 }
 
 nlohmann::json replay_creamfl(const UnlearnInputs& in, models::Clip& server, const std::string& dir,
@@ -78,10 +78,16 @@ nlohmann::json replay_creamfl(const UnlearnInputs& in, models::Clip& server, con
   auto fl = in.cfg.fl;
   if (how.local_epochs > 0) fl.local_epochs = how.local_epochs;
   const auto inputs = cream_inputs(in.cfg, fl);
-  const auto original = creamfl::run_partition(inputs, in.ds, nullptr, in.ctx.seed());
+  const auto& ds = in.federation ? *in.federation : in.ds;
+  const auto fashion = creamfl_fashion(in.cfg);
+  const auto original = creamfl::run_partition(inputs, ds, fashion ? &*fashion : nullptr, in.ctx.seed());
   auto part = original;
   if (!how.with_forget_data) {
-    part = creamfl::without_pairs(original, in.ds, in.cfg.creamfl.class_label, in.forget.forget);
+    std::vector<int64_t> emoji_forget, fashion_forget;  // D_f by dataset, each in its own ids
+    for (int64_t p : in.forget.forget)
+      (is_appended(in, p) ? fashion_forget : emoji_forget).push_back(p - (is_appended(in, p) ? ds.num_pairs() : 0));
+    part = creamfl::without_pairs(original, ds, in.cfg.creamfl.class_label, emoji_forget,
+                                  fashion ? &*fashion : nullptr, fashion_forget);
     // A removed client keeps its data: it is built (its seed stream and index stay) and dropped.
     for (int64_t k : in.forget.removed_clients) part.parties[k] = original.parties[k];
   }
@@ -96,7 +102,9 @@ nlohmann::json replay_creamfl(const UnlearnInputs& in, models::Clip& server, con
   opts.share_filter = how.share_filter;
   if (how.after_round) opts.probe.after = how.after_round;
   make_dirs(dir);
-  return creamfl::train_creamfl(server, in.ds, in.tokens, inputs, in.ctx, dir, metrics, opts);
+  // The federation's captions come first in in.tokens.
+  const auto tokens = in.tokens.slice(0, 0, static_cast<int64_t>(ds.captions.size()));
+  return creamfl::train_creamfl(server, ds, tokens, inputs, in.ctx, dir, metrics, opts);
 }
 
 }  // namespace lethe::unlearn

@@ -1,8 +1,11 @@
 #pragma once
 // A CreamFL run in the unlearning frame (docs/methods/creamfl.md "Unlearning a CreamFL run").
 // Its clients send representations of the public set P, not weight updates, so the frame sees:
-//  - holders: client k holds the emoji pairs its items come from (a uni-modal client holds one
-//    side of each pair; a Fashion-MNIST client holds no emoji pair), and one holder after the n
+//  - data: the emoji pairs and, when the run has Fashion-MNIST clients, Fashion-MNIST's pairs
+//    after them (data::append; UnlearnInputs::federation is then the emoji data alone), so that
+//    one list of pair ids names what any client holds;
+//  - holders: client k holds the pairs its items come from (a uni-modal client holds one side of
+//    each; a Fashion-MNIST client its images, each with its caption), and one holder after the n
 //    clients, index n, is the server's own P: a concept request removes pairs from P too;
 //  - replays: CreamFL rounds (creamfl/train.h) on the partition without D_f, a removed client
 //    sampled as usual and then dropped, either from θ^0 and fresh clients (the retrain
@@ -13,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "lethe/core/metrics.h"
@@ -26,11 +30,17 @@ namespace lethe::unlearn {
 
 bool is_creamfl(const experiment::ExperimentConfig& cfg);
 
-// The run's holders: train[k] = client k's emoji pairs, train[n] = P; val[n] = the server's
-// validation gallery (never trained on), the clients' val empty. InputError when
-// <run>/partition.json is not the partition the run's config and seed make.
+// A CreamFL run's Fashion-MNIST data (creamfl::fashion_data) when it has fashion clients.
+std::optional<data::Dataset> creamfl_fashion(const experiment::ExperimentConfig& cfg);
+
+// The run's holders over the pairs of data::append(ds, *fashion): train[k] = client k's pairs
+// (a Fashion-MNIST client's shifted by ds.num_pairs()), train[n] = P; val[n] and an emoji
+// client's val = the server's validation gallery (never trained on), a Fashion-MNIST client's
+// val = Fashion-MNIST's test pairs. `fashion`: the run's Fashion-MNIST data (creamfl::fashion_data),
+// needed when it has fashion clients. InputError when <run>/partition.json is not the partition
+// the run's config and seed make.
 experiment::ClientData creamfl_holders(const experiment::ExperimentConfig& cfg, const data::Dataset& ds,
-                                       const std::string& run_dir);
+                                       const data::Dataset* fashion, const std::string& run_dir);
 
 // Why `method` cannot unlearn this CreamFL run, or "" if it can: the history methods
 // (federaser, history-subtraction, fedrecovery, pga, EASE) need the clients' shares of the
@@ -38,8 +48,7 @@ experiment::ClientData creamfl_holders(const experiment::ExperimentConfig& cfg, 
 std::string creamfl_refusal(const experiment::ExperimentConfig& cfg, const std::string& method);
 
 // InputError for what the frame cannot honour on a CreamFL run: client:n or samples:n:F (P is
-// the server's, not a client), a Fashion-MNIST client or a concept word its captions mention
-// (its images are not in the audit's dataset), a method creamfl_refusal names.
+// the server's, not a client), a client that does not exist, a method creamfl_refusal names.
 void check_creamfl_request(const experiment::ExperimentConfig& cfg, const Request& request,
                            const std::vector<std::string>& methods);
 

@@ -268,7 +268,8 @@ class Ease final : public Unlearner {
     if (ablation_) ablation_(ucfg);
     const UnlearnInputs in{given.cfg,      given.ctx,       given.ds,   given.tokens,
                            given.clients,  given.forget,    given.original, given.model_cfg,
-                           ucfg,           given.run_dir,   given.work_dir};
+                           ucfg,           given.run_dir,   given.work_dir,
+                           given.federation};
     const auto& u = in.ucfg;
     const auto mode = parse_gsd_mode(u.ease_gsd);
     UnlearnOutput out;

@@ -15,7 +15,7 @@ constexpr int64_t kRelearnBatchTag = 15;
 
 nlohmann::json relearn_attack(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights) {
   const auto& u = in.ucfg;
-  if (u.relearn_steps == 0 || sets.relearn_train.empty() || sets.relearn_gallery.empty()) return nullptr;
+  if (u.relearn_steps == 0 || sets.relearn_train.size() < 2 || sets.relearn_gallery.empty()) return nullptr;
   auto model = model_with(in, weights);
   const double before = eval::evaluate_pairs(model, in.ds, in.tokens, sets.relearn_gallery, in.ctx).r1;
   auto tcfg = in.cfg.train;

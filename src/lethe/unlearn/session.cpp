@@ -6,6 +6,7 @@
 #include "lethe/core/fs.h"
 #include "lethe/core/log.h"
 #include "lethe/core/stopwatch.h"
+#include "lethe/data/append.h"
 #include "lethe/experiment/clip_client.h"
 #include "lethe/experiment/experiment.h"
 #include "lethe/experiment/federated.h"
@@ -70,10 +71,15 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
 
   Context ctx(cfg.run.context);
   auto ck = train::load_checkpoint(ck_path);
-  auto ds = data::load(cfg.data);
+  const auto federation = data::load(cfg.data);
+  // A CreamFL run's Fashion-MNIST clients: their pairs after the emoji ones (creamfl_replay.h).
+  const auto fashion = creamfl_fashion(cfg);
+  const std::optional<data::Dataset> both = fashion ? std::optional(data::append(federation, *fashion)) : std::nullopt;
+  const auto& ds = both ? *both : federation;
   auto text = train::encode_text(ds, tokenize::BpeTokenizer::from_merges_text(ck.merges),
                                  ck.model.context_length);
-  auto clients = is_creamfl(cfg) ? creamfl_holders(cfg, ds, opts.run_dir) : experiment::client_data(cfg, ds, opts.run_dir);
+  auto clients = is_creamfl(cfg) ? creamfl_holders(cfg, federation, fashion ? &*fashion : nullptr, opts.run_dir)
+                                 : experiment::client_data(cfg, ds, opts.run_dir);
   auto forget = make_forget_set(request, ds, clients, ctx.seed());
   auto original_model = train::model_from_checkpoint(ck);
   const TensorMap original = experiment::trainable_parameters(original_model);
@@ -83,7 +89,7 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
             forget.forget.size(), forget.holders.size(), forget.retain.size());
 
   UnlearnInputs in{cfg, ctx, ds, text.tokens, clients, forget, original, ck.model, ucfg,
-                   opts.run_dir, out + "/work"};
+                   opts.run_dir, out + "/work", both ? &federation : nullptr};
   auto ref = retrain_reference(in, opts.run_dir + "/unlearn/retrain-" + forget.sha256.substr(0, 12));
   auto sets = make_audit_sets(in);
 

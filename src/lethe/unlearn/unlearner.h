@@ -41,7 +41,17 @@ struct UnlearnInputs {
   const UnlearnConfig& ucfg;
   std::string run_dir;                      // the original run (history/, checkpoints/)
   std::string work_dir;                     // scratch for this method's own federations
+  // A CreamFL run with Fashion-MNIST clients: the emoji data the federation trains on, which
+  // `ds` extends with Fashion-MNIST's pairs (ids from federation->num_pairs(); creamfl_replay.h)
+  // so that requests and the audit name both. Null: `ds` is the federation's data.
+  const data::Dataset* federation = nullptr;
 };
+
+// Whether pair `p` of in.ds is one the federation's own data does not hold (a Fashion-MNIST pair
+// of a CreamFL run).
+inline bool is_appended(const UnlearnInputs& in, int64_t p) {
+  return in.federation && p >= in.federation->num_pairs();
+}
 
 struct UnlearnOutput {
   TensorMap weights;  // trainable parameters of the unlearned model
