@@ -112,7 +112,7 @@ TEST(FashionMnist, LoadsAFixtureFolder) {
   EXPECT_EQ(ds.train.size(), 12u);
   EXPECT_EQ(ds.test.size(), 5u);
   EXPECT_EQ(ds.captions.size(), 60u) << "10 classes × 6 templates, each once";
-  EXPECT_EQ(ds.captions, fashion_captions()) << "what a CreamFL concept request is checked against";
+  EXPECT_EQ(ds.captions, fashion_captions()) << "caption id = class · templates + template";
   ASSERT_EQ(ds.caption_tags.size(), ds.captions.size());
   EXPECT_EQ(ds.caption_tags[8 * 6], std::vector<std::string>{"bag"});
   EXPECT_EQ(ds.image_ids[12], "test/00000");

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -265,10 +266,31 @@ TEST_F(CreamflUnlearning, AClassOfFashionMnistLeavesItsClientAndTheAuditCompares
     for (int64_t p : fold) EXPECT_TRUE(is_appended(in, p)) << p;
   for (const auto& fold : sets.test)
     for (int64_t p : fold) EXPECT_FALSE(is_appended(in, p)) << "the test folds stay the server's own data";
+  // The run's only Fashion-MNIST client leaves: no Fashion-MNIST pair is retained, so the AUC
+  // ranks D_f against Fashion-MNIST's test images and the rest compares with the emoji data.
+  const auto whole = make_forget_set(parse_request("client:4"), both, holders, 0);
+  const UnlearnInputs in_whole{cfg_, ctx, both, tokens, holders, whole, weights, model_cfg, ucfg, dir_, "", &ds};
+  const auto whole_sets = make_audit_sets(in_whole);
+  ASSERT_FALSE(whole_sets.auc_retain.empty());
+  for (int64_t p : whole_sets.auc_retain) EXPECT_TRUE(test.count(p)) << p;
+  for (int64_t p : whole_sets.members) EXPECT_FALSE(is_appended(in, p)) << p;
+  for (int64_t p : whole_sets.nonmembers) EXPECT_FALSE(is_appended(in, p)) << p;
   // An emoji request on the same run compares with emoji pairs only.
   const auto red = make_forget_set(parse_request("concept:red"), both, holders, 0);
   const UnlearnInputs in_red{cfg_, ctx, both, tokens, holders, red, weights, model_cfg, ucfg, dir_, "", &ds};
   for (int64_t p : make_audit_sets(in_red).members) EXPECT_FALSE(is_appended(in_red, p)) << p;
+}
+
+TEST_F(CreamflUnlearning, SamplesOfTheFashionMnistClientAreSomeOfItsImages) {
+  const auto ds = data::load(cfg_.data);
+  const auto fashion = creamfl_fashion(cfg_);
+  const auto holders = creamfl_holders(cfg_, ds, &*fashion, dir_);
+  const auto fs = make_forget_set(parse_request("samples:4:0.1"), data::append(ds, *fashion), holders, 0);
+  EXPECT_EQ(fs.forget.size(), 20u) << "a tenth of its 200 images, one pair each";
+  EXPECT_TRUE(std::includes(holders.train[4].begin(), holders.train[4].end(), fs.forget.begin(), fs.forget.end()));
+  EXPECT_EQ(fs.holders, std::vector<int64_t>{4});
+  EXPECT_EQ(fs.retained.train[4].size(), 180u);
+  EXPECT_TRUE(fs.removed_clients.empty());
 }
 
 TEST_F(CreamflUnlearning, WhatTheFrameCannotHonourIsAOneLineError) {

@@ -32,24 +32,30 @@ int64_t count_units(const data::Dataset& ds, const std::vector<int64_t>& ids) {
   return static_cast<int64_t>(u.size());
 }
 
-// The retained pairs and the non-members D_f is compared with (retain folds, AUC, MIA). When
-// in.ds appends a second dataset (a CreamFL run's Fashion-MNIST), they come from the dataset(s)
-// D_f holds pairs of, so that the AUC and the MIA contrast pairs of one distribution; a
-// Fashion-MNIST pair's non-members are its holders' held-out pairs of that data (Fashion-MNIST's
-// test images). Unless D_f leaves none of that data's retained pairs: then every retained pair
-// and in.ds.test.
-std::pair<std::vector<int64_t>, std::vector<int64_t>> comparison_pools(const UnlearnInputs& in) {
+// What D_f is compared with: retained pairs (retain folds, MIA members), the AUC's remaining
+// pairs and non-members (MIA). When in.ds appends a second dataset (a CreamFL run's
+// Fashion-MNIST), all three come from the dataset(s) D_f holds pairs of, so that the AUC and the
+// MIA contrast pairs of one distribution; a Fashion-MNIST pair's non-members are its holders'
+// held-out pairs of that data (Fashion-MNIST's test images). When D_f leaves none of that data's
+// retained pairs, the retained pairs and non-members are every retained pair and in.ds.test, and
+// the AUC ranks D_f against its data's non-members: deleted vs never seen.
+struct ComparisonPools {
+  std::vector<int64_t> retain, remaining, nonmembers;
+};
+
+ComparisonPools comparison_pools(const UnlearnInputs& in) {
   bool own = false, appended = false;
   for (int64_t p : in.forget.forget) (is_appended(in, p) ? appended : own) = true;
-  std::vector<int64_t> retain, nonmembers;
+  ComparisonPools c;
   for (int64_t p : in.forget.retain)
-    if (is_appended(in, p) ? appended : own) retain.push_back(p);
-  if (retain.empty()) return {in.forget.retain, in.ds.test};
-  if (own) nonmembers = in.ds.test;
+    if (is_appended(in, p) ? appended : own) c.retain.push_back(p);
+  if (own) c.nonmembers = in.ds.test;
   if (appended)
     for (int64_t p : in.forget.holdout)
-      if (is_appended(in, p)) nonmembers.push_back(p);
-  return {retain, nonmembers};
+      if (is_appended(in, p)) c.nonmembers.push_back(p);
+  if (c.retain.empty()) return {in.forget.retain, c.nonmembers, in.ds.test};
+  c.remaining = c.retain;
+  return c;
 }
 
 }  // namespace
@@ -61,14 +67,14 @@ AuditSets make_audit_sets(const UnlearnInputs& in, int64_t max_units) {
                  ? train::sample_units(in.ds, in.forget.forget, max_units, seed)
                  : in.forget.forget;
   s.units = count_units(in.ds, s.forget);
-  const auto [retain, nonmembers] = comparison_pools(in);
-  s.retain = train::unit_folds(in.ds, retain, s.units, in.ucfg.audit_folds, seed + 1);
+  const auto pools = comparison_pools(in);
+  s.retain = train::unit_folds(in.ds, pools.retain, s.units, in.ucfg.audit_folds, seed + 1);
   s.test = train::unit_folds(in.ds, in.ds.test, s.units, in.ucfg.audit_folds, seed + 2);
-  s.auc_retain = sample_pairs(retain, in.ucfg.auc_chunks * int64_t(s.forget.size()), seed, 1);
-  s.members = sample_pairs(retain, 1000, seed, 2);
-  s.nonmembers = sample_pairs(nonmembers, 1000, seed, 3);
+  s.auc_retain = sample_pairs(pools.remaining, in.ucfg.auc_chunks * int64_t(s.forget.size()), seed, 1);
+  s.members = sample_pairs(pools.retain, 1000, seed, 2);
+  s.nonmembers = sample_pairs(pools.nonmembers, 1000, seed, 3);
   std::set<int64_t> caps;
-  for (int64_t p : sample_pairs(nonmembers, in.ucfg.mia_distractors, seed, 4))
+  for (int64_t p : sample_pairs(pools.nonmembers, in.ucfg.mia_distractors, seed, 4))
     caps.insert(in.ds.pairs[p].caption);
   s.distractors.assign(caps.begin(), caps.end());
   const int64_t forget_units = count_units(in.ds, in.forget.forget);

@@ -13,7 +13,7 @@ namespace lethe::unlearn {
 struct AuditSets {
   std::vector<int64_t> forget;                   // the forget gallery (D_f, or a sample of it)
   std::vector<std::vector<int64_t>> retain, test;  // folds: disjoint galleries of `units` units
-  std::vector<int64_t> auc_retain;            // retained pairs for the AUC chunks
+  std::vector<int64_t> auc_retain;            // what the AUC ranks D_f against (remaining pairs)
   std::vector<int64_t> members, nonmembers;   // MIA: retain-train pairs vs test pairs
   std::vector<int64_t> distractors;           // caption ids the MIA loss ranks against
   // Relearning attack: the D_f units it fine-tunes on, and the forget gallery without them
