@@ -84,8 +84,13 @@ nlohmann::json replay_creamfl(const UnlearnInputs& in, models::Clip& server, con
   auto part = original;
   if (!how.with_forget_data) {
     std::vector<int64_t> emoji_forget, fashion_forget;  // D_f by dataset, each in its own ids
-    for (int64_t p : in.forget.forget)
-      (is_appended(in, p) ? fashion_forget : emoji_forget).push_back(p - (is_appended(in, p) ? ds.num_pairs() : 0));
+    for (int64_t p : in.forget.forget) {
+      if (is_appended(in, p)) {
+        fashion_forget.push_back(p - ds.num_pairs());
+      } else {
+        emoji_forget.push_back(p);
+      }
+    }
     part = creamfl::without_pairs(original, ds, in.cfg.creamfl.class_label, emoji_forget,
                                   fashion ? &*fashion : nullptr, fashion_forget);
     // A removed client keeps its data: it is built (its seed stream and index stay) and dropped.
