@@ -103,9 +103,10 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
   const auto& mc = server->config();
   // Joint distillation: the public epoch is the round's last step (L_CLIP + β·MSE).
   const bool joint = cc.distill_mode == "joint";
-  std::optional<data::Dataset> fashion;
-  if (cc.fashion_clients > 0) fashion = fashion_data(in);
-  const auto part = opts.partition ? *opts.partition : run_partition(in, ds, fashion ? &*fashion : nullptr, ctx.seed());
+  std::optional<data::Dataset> loaded;
+  const data::Dataset* fashion = opts.fashion;
+  if (cc.fashion_clients > 0 && !fashion) fashion = &loaded.emplace(fashion_data(in));
+  const auto part = opts.partition ? *opts.partition : run_partition(in, ds, fashion, ctx.seed());
   write_file_atomic(out_dir + "/partition.json", to_json(part).dump() + "\n");
 
   PartyShapes shapes;
@@ -121,7 +122,7 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
   nlohmann::json roster = nlohmann::json::array();
   for (int64_t k = 0; k < n; ++k) {
     parties.push_back(make_party(part.parties[k], cc, shapes, in.train, ds, tokens,
-                                 fashion ? &*fashion : nullptr, stream_seed(ctx.seed(), 0, k, Stream::kInit)));
+                                 fashion, stream_seed(ctx.seed(), 0, k, Stream::kInit)));
     const int64_t params = parties.back()->num_parameters();
     LETHE_CHECK(params < server_params,
                 "creamfl: client '{}' has {} parameters, not fewer than the server's {}: make the "

@@ -49,6 +49,8 @@ struct CreamRunOptions {
   // the partition to train on instead of the one the config and seed make (a deletion request's,
   // same parties in the same order);
   const CreamPartition* partition = nullptr;
+  // the Fashion-MNIST data the caller already loaded (fashion_data), instead of loading it again;
+  const data::Dataset* fashion = nullptr;
   // clients sampled as usual, then dropped (a removed client);
   std::vector<int64_t> excluded_clients = {};
   // a finished run's checkpoint folder: every party's model and optimiser and the server's

@@ -98,6 +98,7 @@ nlohmann::json replay_creamfl(const UnlearnInputs& in, models::Clip& server, con
   }
   creamfl::CreamRunOptions opts;
   opts.partition = &part;
+  opts.fashion = fashion ? &*fashion : nullptr;
   if (!how.with_forget_data) opts.excluded_clients = in.forget.removed_clients;
   if (how.from_run) opts.continue_from = in.run_dir + "/checkpoints";
   opts.rounds = how.rounds;
