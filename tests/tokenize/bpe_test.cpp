@@ -249,7 +249,7 @@ TEST(BpeTokenizer, LoadErrorsNameTheFileAndLine) {
   EXPECT_THAT(load_error(empty), HasSubstr("merges file '" + empty + "' is empty"));
 
   auto gz = write(dir / "vocab.txt.gz", std::string("\x1f\x8b\x08\x00", 4));
-  EXPECT_THAT(load_error(gz), HasSubstr("merges file '" + gz + "' is gzip-compressed"));
+  EXPECT_THAT(load_error(gz), HasSubstr("cannot decompress merges file '" + gz + "'"));
 
   struct Case {
     std::string text, message;
@@ -279,6 +279,48 @@ TEST(BpeTokenizer, LoadErrorsNameTheFileAndLine) {
   }
   EXPECT_THAT([] { BpeTokenizer::from_merges_text("a b c", "checkpoint 'x' merges"); },
               ::testing::ThrowsMessage<InputError>(HasSubstr("checkpoint 'x' merges line 1:")));
+}
+
+TEST(BpeTokenizer, ReadsAndWritesGzipMergesFiles) {
+  auto dir = temp_dir();
+  std::vector<std::string> corpus = kCorpus;
+  corpus.insert(corpus.end(), kRoundTrip.begin(), kRoundTrip.end());
+  auto tok = BpeTokenizer::train(corpus, 150);
+  auto gz = (dir / "merges.txt.gz").string();
+  tok.save(gz);
+  std::ifstream in(gz, std::ios::binary);
+  EXPECT_TRUE(std::string(std::istreambuf_iterator<char>(in), {}).starts_with("\x1f\x8b"))
+      << "a .gz path is written compressed";
+  auto loaded = BpeTokenizer::load(gz);
+  EXPECT_EQ(loaded.merges(), tok.merges());
+  EXPECT_EQ(BpeTokenizer::load(gz, 7).num_merges(), 7u);
+  for (const auto& s : kRoundTrip) EXPECT_EQ(loaded.encode(s), tok.encode(s)) << s;
+}
+
+TEST(BpeTokenizer, ForVocabSizeTakesVocabSizeMinus514Merges) {
+  auto dir = temp_dir();
+  auto path = (dir / "merges.txt.gz").string();
+  BpeTokenizer::train(kCorpus, 20).save(path);
+  auto tok = BpeTokenizer::for_vocab_size(path, 514 + 12);
+  EXPECT_EQ(tok.vocab_size(), 526);
+  EXPECT_EQ(tok.merges(), kGoldenMerges);
+  EXPECT_EQ(BpeTokenizer::for_vocab_size(path, 514).num_merges(), 0u);
+  EXPECT_EQ(BpeTokenizer::for_vocab_size(path, 534).num_merges(), 20u);
+  EXPECT_THAT([&] { BpeTokenizer::for_vocab_size(path, 535); },
+              ::testing::ThrowsMessage<InputError>(
+                  HasSubstr("merges file '" + path +
+                            "' has 20 merges, fewer than the 21 that vocabulary size 535 needs")));
+  EXPECT_THAT([&] { BpeTokenizer::for_vocab_size(path, 513); },
+              ::testing::ThrowsMessage<InputError>(
+                  HasSubstr("merges file '" + path + "': vocabulary size 513 is outside")));
+}
+
+TEST(BpeTokenizer, EncodesSpecialTokenTextAsTheSpecialIds) {
+  auto tok = BpeTokenizer::train(kCorpus, 10);
+  EXPECT_EQ(tok.encode("<start_of_text>face<end_of_text>"), (Ids{tok.sot(), 514, tok.eot()}));
+  EXPECT_EQ(tok.decode(tok.encode("a <END_OF_TEXT> face")), "a face");
+  auto no_specials = BpeTokenizer::train({"<start_of_text> <end_of_text>"}, 10);
+  EXPECT_EQ(no_specials.num_merges(), 0u) << "special tokens are not training words";
 }
 
 TEST(BpeTokenizer, TrainsThousandsOfMergesOnTwentyThousandCaptions) {

@@ -1,10 +1,12 @@
 #include "lethe/tokenize/bpe.h"
 
 #include <algorithm>
+#include <climits>
 #include <unordered_set>
 
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
+#include "lethe/core/gzip.h"
 #include "lethe/tokenize/bpe_trainer.h"
 #include "lethe/tokenize/byte_unicode.h"
 #include "lethe/tokenize/pretokenize.h"
@@ -15,6 +17,7 @@ namespace {
 
 constexpr std::string_view kWordEnd = "</w>";
 constexpr std::string_view kHeader = "#version: 0.2\n";
+constexpr int64_t kNonMergeTokens = 256 + 256 + 2;  // byte symbols, their "</w>" forms, specials
 
 // A line quoted in an error message, cut short so that the message stays one readable line.
 std::string excerpt(std::string_view line) {
@@ -42,8 +45,8 @@ BpeTokenizer::BpeTokenizer(std::vector<std::pair<std::string, std::string>> merg
     LETHE_ASSERT(ia != encoder_.end() && ib != encoder_.end());
     add(a + b, text_[ia->second] + text_[ib->second]);
   }
-  add("<start_of_text>", "");
-  add("<end_of_text>", "");
+  add(std::string(kStartOfText), "");
+  add(std::string(kEndOfText), "");
   LETHE_ASSERT(vocab_.size() < (size_t{1} << 31));  // ids are int32 inside words
 
   // With the final encoder, as CLIP: a repeated pair keeps its last rank.
@@ -63,11 +66,25 @@ BpeTokenizer BpeTokenizer::load(const std::string& merges_path, int max_merges) 
                           max_merges);
 }
 
-BpeTokenizer BpeTokenizer::from_merges_text(std::string_view text, const std::string& source,
+BpeTokenizer BpeTokenizer::for_vocab_size(const std::string& merges_path, int64_t vocab_size) {
+  const int64_t wanted = vocab_size - kNonMergeTokens;
+  LETHE_CHECK(wanted >= 0 && wanted <= INT_MAX,
+              "merges file '{}': vocabulary size {} is outside [{}, {}] (514 byte and special "
+              "tokens + merges)",
+              merges_path, vocab_size, kNonMergeTokens, kNonMergeTokens + INT_MAX);
+  auto tok = load(merges_path, static_cast<int>(wanted));
+  LETHE_CHECK(static_cast<int64_t>(tok.num_merges()) == wanted,
+              "merges file '{}' has {} merges, fewer than the {} that vocabulary size {} needs",
+              merges_path, tok.num_merges(), wanted, vocab_size);
+  return tok;
+}
+
+BpeTokenizer BpeTokenizer::from_merges_text(std::string_view bytes, const std::string& source,
                                             int max_merges) {
+  const bool zipped = is_gzip(bytes);
+  const std::string unzipped = zipped ? gunzip(bytes, source) : std::string();
+  std::string_view text = zipped ? std::string_view(unzipped) : bytes;
   LETHE_CHECK(!text.empty(), "{} is empty", source);
-  LETHE_CHECK(!text.starts_with("\x1f\x8b"), "{} is gzip-compressed: uncompress it first (gunzip)",
-              source);
   const auto& alphabet = byte_alphabet();
   std::unordered_set<std::string> known;  // symbols a merge may use: bytes and earlier merges
   for (const auto& t : alphabet.text) {
@@ -109,7 +126,8 @@ std::string BpeTokenizer::to_merges_text() const {
 }
 
 void BpeTokenizer::save(const std::string& merges_path) const {
-  write_file_atomic(merges_path, to_merges_text());
+  const auto text = to_merges_text();
+  write_file_atomic(merges_path, merges_path.ends_with(".gz") ? gzip(text) : text);
 }
 
 // CLIP's bpe(): repeatedly apply the lowest-ranked merge present in the word.
@@ -137,7 +155,14 @@ void BpeTokenizer::encode_piece(const std::string& piece, std::vector<int64_t>& 
 
 std::vector<int64_t> BpeTokenizer::encode(std::string_view text) const {
   std::vector<int64_t> ids;
-  for (const auto& piece : pretokenize(text)) encode_piece(piece, ids);
+  for (const auto& piece : pretokenize(text)) {
+    if (piece == kStartOfText)
+      ids.push_back(sot());
+    else if (piece == kEndOfText)
+      ids.push_back(eot());
+    else
+      encode_piece(piece, ids);
+  }
   return ids;
 }
 

@@ -1,10 +1,11 @@
 #pragma once
 // Byte-level BPE in the CLIP format: bytes map to printable unicode characters
 // (GPT-2's bytes_to_unicode), words end with "</w>", merges are ranked pairs, one per line of a
-// merges file whose first line is a "#version" comment. Ids: 256 byte symbols, 256 byte
-// symbols + "</w>", one id per merge in rank order, then <start_of_text>, <end_of_text>; so
-// OpenCLIP's bpe_simple_vocab_16e6.txt loaded with max_merges = 48894 gives OpenCLIP's ids
-// (49408 tokens) for text that pre-tokenises the same way (see pretokenize.h).
+// merges file whose first line is a "#version" comment (plain or gzip-compressed). Ids: 256 byte
+// symbols, 256 byte symbols + "</w>", one id per merge in rank order, then <start_of_text>,
+// <end_of_text>. So for_vocab_size(OpenCLIP's bpe_simple_vocab_16e6.txt.gz, 49408) is OpenCLIP's
+// SimpleTokenizer: the same cleaning and split (pretokenize.h, which says what of ftfy is not
+// reproduced) and the same ids.
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -22,17 +23,23 @@ class BpeTokenizer {
 
   // Learns up to `num_merges` merges from a corpus (deterministic: ties broken by symbol order).
   static BpeTokenizer train(const std::vector<std::string>& corpus, int num_merges);
-  // Loads a CLIP-format merges file (e.g. OpenCLIP's bpe_simple_vocab_16e6.txt, uncompressed).
-  // `max_merges` < 0 keeps all of them. Bad files throw InputError naming the file and line.
+  // Loads a CLIP-format merges file, plain or gzip-compressed (OpenCLIP's
+  // bpe_simple_vocab_16e6.txt.gz). `max_merges` < 0 keeps all of them. Bad files throw
+  // InputError naming the file and line.
   static BpeTokenizer load(const std::string& merges_path, int max_merges = -1);
-  // The same from the file's text; `source` names it in error messages.
-  static BpeTokenizer from_merges_text(std::string_view text,
+  // The same from the file's bytes; `source` names it in error messages.
+  static BpeTokenizer from_merges_text(std::string_view bytes,
                                        const std::string& source = "merges text",
                                        int max_merges = -1);
-  void save(const std::string& merges_path) const;  // atomic (temp file + rename)
-  std::string to_merges_text() const;               // what save() writes
+  // A vocabulary of exactly `vocab_size` tokens, as OpenCLIP builds it: the file's first
+  // vocab_size - 514 merges. InputError when the file has fewer or vocab_size < 514.
+  static BpeTokenizer for_vocab_size(const std::string& merges_path, int64_t vocab_size);
+  // Atomic (temp file + rename); gzip-compressed when the path ends in ".gz".
+  void save(const std::string& merges_path) const;
+  std::string to_merges_text() const;  // what save() writes, uncompressed
 
-  // Text → ids without special tokens. Text is lower-cased and whitespace-normalised.
+  // Text → ids: cleaned and split as pretokenize.h says; the pieces "<start_of_text>" and
+  // "<end_of_text>" become sot() and eot(), as in OpenCLIP. encode_batch adds its own.
   std::vector<int64_t> encode(std::string_view text) const;
   // Ids → text; special tokens are dropped, "</w>" becomes a space between words (none after
   // the last). InputError on an id outside [0, vocab_size).

@@ -40,7 +40,8 @@ class Trainer {
 
     std::map<std::string, int64_t> pieces;
     for (const auto& text : corpus)
-      for (auto& piece : pretokenize(text)) ++pieces[piece];
+      for (auto& piece : pretokenize(text))
+        if (piece != kStartOfText && piece != kEndOfText) ++pieces[piece];  // never BPE-encoded
     for (const auto& [piece, count] : pieces) {
       Word w;
       w.count = count;

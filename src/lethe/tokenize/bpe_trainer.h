@@ -1,12 +1,13 @@
 #pragma once
 // Learning BPE merges from a corpus (the training half of BpeTokenizer::train).
 //
-// Words are the corpus's pre-tokenised pieces (pretokenize.h) in byte-symbol form, the last
-// symbol carrying "</w>". Each step merges the most frequent adjacent symbol pair, counted over
-// word occurrences, into one symbol in every word, left to right as encoding does. Ties go to the
-// lexicographically smallest pair (first symbol, then second, compared as UTF-8 bytes), so the
-// result depends only on the corpus's multiset of pieces. Pair counts are kept incrementally:
-// a step only revisits the words that contain the merged pair.
+// Words are the corpus's pre-tokenised pieces (pretokenize.h: cleaned as encoding cleans) in
+// byte-symbol form, the last symbol carrying "</w>"; the special-token pieces are left out, as
+// encoding maps them straight to their ids. Each step merges the most frequent adjacent symbol
+// pair, counted over word occurrences, into one symbol in every word, left to right as encoding
+// does. Ties go to the lexicographically smallest pair (first symbol, then second, compared as
+// UTF-8 bytes), so the result depends only on the corpus's multiset of pieces. Pair counts are
+// kept incrementally: a step only revisits the words that contain the merged pair.
 #include <cstdint>
 #include <string>
 #include <utility>

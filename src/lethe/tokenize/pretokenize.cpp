@@ -2,53 +2,74 @@
 
 #include <array>
 
+#include "lethe/tokenize/clean.h"
+#include "lethe/tokenize/unicode.h"
+
 namespace lethe::tokenize {
 
 namespace {
 
-bool is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-// Called on lower-cased text, so ASCII letters are 'a'..'z'.
-bool is_letter(unsigned char c) { return (c >= 'a' && c <= 'z') || c >= 0x80; }
-bool is_other(unsigned char c) { return !is_space(c) && !is_letter(c) && !is_digit(c); }
+// The literal alternatives, in the regex's order: special tokens, then the contractions.
+constexpr std::array<std::u32string_view, 9> kLiterals = {
+    U"<start_of_text>", U"<end_of_text>", U"'s", U"'t", U"'re", U"'ve", U"'m", U"'ll", U"'d"};
 
-// CLIP tries the English contractions first at each piece start, in this order.
-constexpr std::array<std::string_view, 7> kContractions = {"'s", "'t",  "'re", "'ve",
-                                                           "'m", "'ll", "'d"};
+// Whether `c` matches the pattern character `p` under the regex module's IGNORECASE (simple case
+// folding). Of the letters in the literals only 's' has a fold partner that survives lower():
+// U+017F LATIN SMALL LETTER LONG S.
+bool matches_ignoring_case(char32_t c, char32_t p) {
+  if (c == p) return true;
+  if (p >= 'a' && p <= 'z' && c == p - 'a' + 'A') return true;
+  return p == 's' && c == 0x17F;
+}
 
-size_t contraction_length(std::string_view rest) {
-  for (auto c : kContractions)
-    if (rest.starts_with(c)) return c.size();
+size_t literal_length(std::u32string_view rest) {
+  for (auto lit : kLiterals) {
+    if (rest.size() < lit.size()) continue;
+    bool all = true;
+    for (size_t i = 0; i < lit.size() && all; ++i) all = matches_ignoring_case(rest[i], lit[i]);
+    if (all) return lit.size();
+  }
   return 0;
 }
 
+// U+0345 COMBINING GREEK YPOGEGRAMMENI case-folds to ι, a letter, so under IGNORECASE the regex
+// module's [^\s\p{L}\p{N}] does not match it, while [\p{L}] does not either: findall skips it
+// like whitespace. (The only such code point: an exhaustive check of regex 2022.10.31.)
+constexpr char32_t kYpogegrammeni = 0x345;
+
+bool is_other(char32_t c) {
+  return !is_space(c) && !is_letter(c) && !is_number(c) && c != kYpogegrammeni;
+}
+
 template <typename Pred>
-size_t run_length(std::string_view rest, Pred pred) {
+size_t run_length(std::u32string_view rest, Pred pred) {
   size_t n = 0;
-  while (n < rest.size() && pred(static_cast<unsigned char>(rest[n]))) ++n;
+  while (n < rest.size() && pred(rest[n])) ++n;
   return n;
 }
 
 }  // namespace
 
 std::vector<std::string> pretokenize(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  std::string_view rest = lower;
+  const std::u32string cleaned = clean_code_points(utf8_decode(text));
+  std::u32string_view rest = cleaned;
   std::vector<std::string> pieces;
   while (!rest.empty()) {
-    auto c = static_cast<unsigned char>(rest.front());
-    if (is_space(c)) {
+    const char32_t c = rest.front();
+    size_t len = literal_length(rest);
+    if (len == 0) {
+      if (is_letter(c))
+        len = run_length(rest, is_letter);
+      else if (is_number(c))
+        len = 1;
+      else if (is_other(c))
+        len = run_length(rest, is_other);
+    }
+    if (len == 0) {  // whitespace, or U+0345
       rest.remove_prefix(1);
       continue;
     }
-    size_t len = contraction_length(rest);
-    if (len == 0)
-      len = is_letter(c)  ? run_length(rest, is_letter)
-            : is_digit(c) ? 1
-                          : run_length(rest, is_other);
-    pieces.emplace_back(rest.substr(0, len));
+    pieces.push_back(utf8_encode(rest.substr(0, len)));
     rest.remove_prefix(len);
   }
   return pieces;
