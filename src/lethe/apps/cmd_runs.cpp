@@ -42,7 +42,7 @@ RunInfo inspect(const std::string& dir) {
     r.mode = cfg.run.mode;
     r.seed = cfg.run.context.seed;
     r.dataset = cfg.data.name;
-    r.model = cfg.model.preset;
+    r.model = cfg.model.init.empty() ? cfg.model.preset : cfg.model.init;
     if (cfg.run.mode == "federated") {
       r.strategy = cfg.fl.strategy;
       r.rounds = cfg.fl.rounds;

@@ -19,6 +19,8 @@ void add_demo_command(CLI::App& app, Action* action);
 void add_bench_command(CLI::App& app, Action* action);
 void add_unlearn_command(CLI::App& app, Action* action);
 void add_runs_command(CLI::App& app, Action* action);
+void add_embed_command(CLI::App& app, Action* action);
+void add_export_command(CLI::App& app, Action* action);
 // Every benchmark suite this build has (the deployment one with LETHE_WITH_GRPC).
 void register_suites();
 

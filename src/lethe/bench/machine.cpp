@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <thread>
 
+#include "lethe/core/error.h"
 #include "lethe/version.h"
 
 namespace lethe::bench {
@@ -49,6 +51,22 @@ double peak_rss_mib() { return status_mib("VmHWM"); }
 void reset_peak_rss() {
   std::ofstream out("/proc/self/clear_refs");
   out << "5";
+}
+
+nlohmann::json run_pytorch_twin(const std::string& cmd, const std::string& suite) {
+  std::string out;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  LETHE_CHECK(pipe != nullptr, "bench {}: cannot run '{}'", suite, cmd);
+  char buf[4096];
+  while (fgets(buf, sizeof buf, pipe)) out += buf;
+  const int status = pclose(pipe);
+  LETHE_CHECK(status == 0,
+              "bench {}: '{}' failed (status {}); install Debian's python3-torch (make setup) "
+              "or pass pytorch=false",
+              suite, cmd, status);
+  auto j = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
+  LETHE_CHECK(j.is_object(), "bench {}: '{}' printed no JSON object", suite, cmd);
+  return j;
 }
 
 double time_median(const std::function<void()>& fn, int reps, int warmup) {

@@ -21,6 +21,11 @@ double rss_mib();
 double peak_rss_mib();
 void reset_peak_rss();
 
+// Runs a benchmark's PyTorch twin (`cmd`, a shell command line) and parses the one JSON object
+// it prints on stdout; InputError naming `suite` and the command if it fails or prints no JSON
+// (Debian's python3-torch, which scripts/setup installs; or pass pytorch=false).
+nlohmann::json run_pytorch_twin(const std::string& cmd, const std::string& suite);
+
 // Seconds per call of fn: median of `reps` timed calls after `warmup` untimed ones.
 double time_median(const std::function<void()>& fn, int reps, int warmup = 1);
 

@@ -57,6 +57,8 @@ void register_builtin_suites() {
         "CreamFL vs public-only, averaging, no regularisers, paired-only and FedAvg over seeds; "
         "peak RSS of a round with 20,000 public pairs",
         creamfl_suite);
+  r.add("embed", "ViT-B-32 image and caption embedding throughput (lethe embed's forward) vs PyTorch",
+        embed_suite);
 }
 
 }  // namespace lethe::bench

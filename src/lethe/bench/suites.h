@@ -58,5 +58,6 @@ nlohmann::json eval_suite(const SuiteArgs& args);
 nlohmann::json data_suite(const SuiteArgs& args);
 nlohmann::json precision_suite(const SuiteArgs& args);
 nlohmann::json creamfl_suite(const SuiteArgs& args);
+nlohmann::json embed_suite(const SuiteArgs& args);
 
 }  // namespace lethe::bench

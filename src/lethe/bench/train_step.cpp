@@ -47,25 +47,11 @@ nlohmann::json run_pytorch(const TrainStepOptions& o, const std::string& precisi
   LETHE_CHECK(std::filesystem::exists(o.pytorch_script),
               "bench train_step: '{}' not found (run from the repository root, or pytorch=false)",
               o.pytorch_script);
-  const std::string cmd = fmt::format(
-      "{} {} --precision {} --batch {} --steps {} --warmup 2 --vocab {} --text-tokens {} "
-      "--threads {}",
-      o.python, o.pytorch_script, precision, o.batch, o.steps, o.vocab, o.text_tokens, threads);
-  std::string out;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  LETHE_CHECK(pipe != nullptr, "bench train_step: cannot run '{}'", cmd);
-  char buf[4096];
-  while (fgets(buf, sizeof buf, pipe)) out += buf;
-  const int status = pclose(pipe);
-  LETHE_CHECK(status == 0,
-              "bench train_step: '{}' failed (status {}); install Debian's python3-torch "
-              "(make bench-setup) or pass pytorch=false",
-              cmd, status);
-  try {
-    return nlohmann::json::parse(out);
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(fmt::format("bench train_step: '{}' printed no JSON: {}", cmd, e.what()));
-  }
+  return run_pytorch_twin(
+      fmt::format("{} {} --precision {} --batch {} --steps {} --warmup 2 --vocab {} --text-tokens {} "
+                  "--threads {}",
+                  o.python, o.pytorch_script, precision, o.batch, o.steps, o.vocab, o.text_tokens, threads),
+      "train_step");
 }
 
 }  // namespace

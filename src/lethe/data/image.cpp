@@ -17,12 +17,6 @@
 
 namespace lethe::data {
 
-namespace {
-// CLIP's normalisation constants (openai/CLIP clip.py _transform), per RGB channel.
-constexpr double kClipMean[3] = {0.48145466, 0.4578275, 0.40821073};
-constexpr double kClipStd[3] = {0.26862954, 0.26130258, 0.27577711};
-}  // namespace
-
 torch::Tensor decode_image(const std::string& bytes, const std::string& name) {
   LETHE_CHECK(!bytes.empty(), "image '{}' is not a valid PNG/JPEG: empty file", name);
   LETHE_CHECK(bytes.size() <= static_cast<size_t>(INT32_MAX),
@@ -71,27 +65,35 @@ torch::Tensor resize_center_crop(const torch::Tensor& images, int64_t size) {
   return x.slice(2, top, top + size).slice(3, left, left + size).contiguous();
 }
 
+torch::Tensor read_images(const std::vector<std::string>& paths, int64_t size) {
+  const auto n = static_cast<int64_t>(paths.size());
+  auto out = torch::empty({n, 3, size, size}, torch::kUInt8);
+  // Files decode in parallel, then runs of equal-sized images resize as one batch (one
+  // interpolate call per run, not per image: most sources have a single size).
+  std::vector<torch::Tensor> decoded(n);
+  at::parallel_for(0, n, 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) decoded[i] = decode_image(read_file(paths[i]), paths[i]);
+  });
+  for (int64_t run = 0; run < n;) {
+    int64_t stop = run + 1;
+    while (stop < n && decoded[stop].sizes() == decoded[run].sizes()) ++stop;
+    std::vector<torch::Tensor> batch(decoded.begin() + run, decoded.begin() + stop);
+    out.slice(0, run, stop).copy_(resize_center_crop(torch::stack(batch), size));
+    run = stop;
+  }
+  return out;
+}
+
 torch::Tensor load_images(const std::vector<std::string>& paths, int64_t size) {
   const auto n = static_cast<int64_t>(paths.size());
   auto out = torch::empty({n, 3, size, size}, torch::kUInt8);
   Progress progress("decoding images", n, "img");
-  // Chunks bound memory and set the progress granularity. Within one, files decode in parallel,
-  // then runs of equal-sized images resize as one batch (one interpolate call per run, not per
-  // image: most sources have a single size).
+  // Chunks bound the decoded full-size images in memory and set the progress granularity.
   constexpr int64_t kChunk = 512;
-  std::vector<torch::Tensor> decoded(std::min(n, kChunk));
   for (int64_t begin = 0; begin < n; begin += kChunk) {
     const int64_t end = std::min(n, begin + kChunk);
-    at::parallel_for(begin, end, 1, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) decoded[i - begin] = decode_image(read_file(paths[i]), paths[i]);
-    });
-    for (int64_t run = begin; run < end;) {
-      int64_t stop = run + 1;
-      while (stop < end && decoded[stop - begin].sizes() == decoded[run - begin].sizes()) ++stop;
-      std::vector<torch::Tensor> batch(decoded.begin() + (run - begin), decoded.begin() + (stop - begin));
-      out.slice(0, run, stop).copy_(resize_center_crop(torch::stack(batch), size));
-      run = stop;
-    }
+    out.slice(0, begin, end)
+        .copy_(read_images(std::vector<std::string>(paths.begin() + begin, paths.begin() + end), size));
     progress.tick(end - begin);
   }
   progress.done();

@@ -9,7 +9,9 @@
 #include "lethe/core/rng.h"
 #include "lethe/creamfl/train.h"
 #include "lethe/experiment/federated.h"
+#include "lethe/interop/pretrained_start.h"
 #include "lethe/mllm/train.h"
+#include "lethe/models/openclip.h"
 #include "lethe/train/central.h"
 #include "lethe/train/checkpoint.h"
 #include "lethe/train/text.h"
@@ -60,12 +62,29 @@ models::ClipConfig resolve_model(const ExperimentConfig& cfg, int64_t vocab_size
 }  // namespace
 
 Workbench make_workbench(const ExperimentConfig& cfg) {
+  // Pretrained weights are read and checked before the data is loaded: a wrong path fails fast.
+  std::optional<interop::PretrainedStart> start;
+  if (!cfg.model.init.empty()) {
+    LETHE_CHECK(cfg.run.mode != "mllm" && cfg.fl.strategy != "creamfl",
+                "config key 'model.init' starts a CLIP from pretrained weights in central and "
+                "weight-federated runs; {} runs build their models from scratch",
+                cfg.run.mode == "mllm" ? "run.mode = \"mllm\"" : "fl.strategy = \"creamfl\"");
+    start = interop::pretrained_start(cfg.model, cfg.data.image_size);
+  }
   Workbench w{Context(cfg.run.context), data::load(cfg.data)};
   LETHE_CHECK(!w.ds.train.empty() && !w.ds.test.empty(), "dataset '{}' has an empty train or test split",
               cfg.data.name);
-  w.text = train::learn_text(w.ds, cfg.train.num_merges, cfg.model.resolved().context_length);
-  w.model_cfg = resolve_model(cfg, w.text.tokenizer.vocab_size());
-  w.model = train::make_model(w.model_cfg, stream_seed(w.ctx.seed(), 0, -1, Stream::kInit));
+  const uint64_t seed = stream_seed(w.ctx.seed(), 0, -1, Stream::kInit);
+  if (start) {
+    w.text = train::encode_text(w.ds, std::move(start->tokenizer), start->arch.context_length);
+    w.model_cfg = start->arch;
+    w.model = train::make_model(w.model_cfg, seed);  // adapters drawn from the seed
+    models::load_openclip(*w.model, start->weights);
+  } else {
+    w.text = train::learn_text(w.ds, cfg.train.num_merges, cfg.model.resolved().context_length);
+    w.model_cfg = resolve_model(cfg, w.text.tokenizer.vocab_size());
+    w.model = train::make_model(w.model_cfg, seed);
+  }
   return w;
 }
 
@@ -89,7 +108,8 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
   write_file_atomic(out_dir + "/config.toml", config::to_toml(resolved));
   MetricsWriter metrics(out_dir + "/metrics.jsonl", opts.resume);
   log::info("{} training of CLIP '{}' on {} ({} train / {} test pairs), {} threads, {}",
-            cfg.run.mode, cfg.model.preset, cfg.data.name, ds.train.size(), ds.test.size(),
+            cfg.run.mode, cfg.model.init.empty() ? cfg.model.preset : cfg.model.init, cfg.data.name,
+            ds.train.size(), ds.test.size(),
             ctx.threads(), ctx.precision_name());
 
   nlohmann::json extra = nlohmann::json::object();

@@ -67,8 +67,10 @@ ExperimentConfig parse_experiment(const std::string& toml_text, const std::strin
                                   const std::vector<std::string>& overrides = {});
 
 // What every process of a run builds from the config in the same way: the context, the
-// dataset, the tokenizer learnt from it, and the seeded initial model (a `lethe client` builds
-// exactly what `lethe train` would, so deployed and simulated clients train identically).
+// dataset, the tokenizer (learnt from the data, or with model.init the pretrained model's), and
+// the initial model θ⁰ (seeded; with model.init the pretrained weights plus seeded adapters). A
+// `lethe client` builds exactly what `lethe train` would, so deployed and simulated clients
+// train identically.
 struct Workbench {
   Context ctx;
   data::Dataset ds;

@@ -20,7 +20,8 @@ TransformerOptions tower(const ClipConfig& c, int64_t width, int64_t layers, int
   lora.mlp = has("mlp");
   return TransformerOptions(width, layers, heads)
       .mlp_width(static_cast<int64_t>(static_cast<double>(width) * c.mlp_ratio))
-      .lora(lora);
+      .lora(lora)
+      .quick_gelu(c.activation == "quick_gelu");
 }
 }  // namespace
 

@@ -19,7 +19,13 @@
 namespace lethe::models {
 
 struct ClipConfig {
-  std::string preset = "small";  // tiny | small | base | ViT-B-32; explicit fields below override
+  // Pretrained weights to start from: "" (a fresh model of the shape below) or "openclip:PATH"
+  // (an OpenCLIP state dict in safetensors; its architecture comes from `openclip_config` or,
+  // without one, from the tensors' shapes — see models/openclip_arch.h).
+  std::string init;
+  std::string merges;           // CLIP merges file (bpe_simple_vocab_16e6.txt[.gz]) for `init`
+  std::string openclip_config;  // OpenCLIP model-config JSON (or a hub open_clip_config.json)
+  std::string preset = "small";  // tiny | small | base | ViT-B-32 | custom; explicit fields override
   int64_t image_size = 0;        // 0 = preset's (for small: 32)
   int64_t patch_size = 0;
   int64_t vision_width = 0;
@@ -32,6 +38,7 @@ struct ClipConfig {
   int64_t vocab_size = 0;        // 0 = the tokenizer's
   int64_t embed_dim = 0;
   double mlp_ratio = 4.0;
+  std::string activation = "gelu";  // MLP non-linearity: gelu | quick_gelu (OpenAI's weights)
   double init_logit_scale = 2.6592;  // log(1/0.07)
   // LoRA (METHODS.md §1): rank 0 = off. Targets: attn (in/out proj), mlp (c_fc, c_proj).
   int64_t lora_rank = 0;
@@ -40,7 +47,14 @@ struct ClipConfig {
 
   template <class V>
   void visit(V& v) {
-    v("preset", preset, "tiny | small | base | ViT-B-32").one_of({"tiny", "small", "base", "ViT-B-32"});
+    v("init", init, "start from pretrained weights: \"\" or \"openclip:PATH\" (safetensors, "
+                    "OpenCLIP tensor names; docs/bring-your-own-model.md)");
+    v("merges", merges, "with init: CLIP merges file (bpe_simple_vocab_16e6.txt or .txt.gz)");
+    v("openclip_config", openclip_config,
+      "with init: OpenCLIP model-config JSON or open_clip_config.json (\"\" = beside the "
+      "weights, else inferred from the tensors)");
+    v("preset", preset, "tiny | small | base | ViT-B-32 | custom (every shape field set)")
+        .one_of({"tiny", "small", "base", "ViT-B-32", "custom"});
     v("image_size", image_size, "input resolution (0 = preset)").min(0);
     v("patch_size", patch_size, "ViT patch size (0 = preset)").min(0);
     v("vision_width", vision_width, "image tower width (0 = preset)").min(0);
@@ -53,6 +67,8 @@ struct ClipConfig {
     v("vocab_size", vocab_size, "token vocabulary (0 = tokenizer's)").min(0);
     v("embed_dim", embed_dim, "joint embedding size (0 = preset)").min(0);
     v("mlp_ratio", mlp_ratio, "MLP hidden size / width").in(0.5, 16.0);
+    v("activation", activation, "MLP non-linearity: gelu | quick_gelu (x·σ(1.702x), OpenAI's)")
+        .one_of({"gelu", "quick_gelu"});
     v("init_logit_scale", init_logit_scale, "initial log temperature γ").in(0.0, 4.6052);
     v("lora_rank", lora_rank, "LoRA rank r (0 = full-parameter training)").min(0);
     v("lora_alpha", lora_alpha, "LoRA scale α (update = α/r · B·A)").min(0.0);

@@ -7,6 +7,7 @@
 //   base      64/8         256×6×8        256×6×8      32   256    9,683,969 (+256/token)
 //   ViT-B-32  224/32       768×12×12      512×12×8     77   512    OpenCLIP's: 151,277,313 with
 //                                                                   its 49,408-token vocabulary
+//   custom    every shape field set explicitly (an OpenCLIP architecture, models/openclip_arch.h)
 // `small` is sized to about 1 M parameters for 32×32 images: with a 2–4 k BPE vocabulary the
 // token embedding adds 0.26–0.52 M. Its text tower is one layer shallower than the image tower
 // because captions are short (≤ 32 tokens) while images give 65 tokens.
@@ -34,6 +35,7 @@ constexpr Preset kPresets[] = {
     {"small", 32, 4, 128, 3, 4, 128, 2, 4, 32, 0, 128},
     {"base", 64, 8, 256, 6, 8, 256, 6, 8, 32, 0, 256},
     {"ViT-B-32", 224, 32, 768, 12, 12, 512, 12, 8, 77, 49408, 512},
+    {"custom", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
 };
 
 const Preset& find_preset(const std::string& name) {

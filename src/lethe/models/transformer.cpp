@@ -13,13 +13,15 @@ LoraLinearOptions linear_options(int64_t in, int64_t out, const LoraSpec& lora) 
 }
 }  // namespace
 
-MlpImpl::MlpImpl(int64_t width, int64_t hidden, const LoraSpec& lora) {
+MlpImpl::MlpImpl(int64_t width, int64_t hidden, const LoraSpec& lora, bool quick_gelu)
+    : quick_gelu_(quick_gelu) {
   c_fc = register_module("c_fc", LoraLinear(linear_options(width, hidden, lora)));
   c_proj = register_module("c_proj", LoraLinear(linear_options(hidden, width, lora)));
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  return c_proj->forward(torch::gelu(c_fc->forward(x)));
+  auto h = c_fc->forward(x);
+  return c_proj->forward(quick_gelu_ ? h * torch::sigmoid(1.702 * h) : torch::gelu(h));
 }
 
 ResidualAttentionBlockImpl::ResidualAttentionBlockImpl(const TransformerOptions& o) {
@@ -28,7 +30,7 @@ ResidualAttentionBlockImpl::ResidualAttentionBlockImpl(const TransformerOptions&
   ln_1 = register_module("ln_1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({w})));
   attn = register_module("attn", SelfAttention(AttentionOptions(w, o.heads()).lora(o.lora())));
   ln_2 = register_module("ln_2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({w})));
-  mlp = register_module("mlp", Mlp(w, hidden, o.lora()));
+  mlp = register_module("mlp", Mlp(w, hidden, o.lora(), o.quick_gelu()));
 }
 
 torch::Tensor ResidualAttentionBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {

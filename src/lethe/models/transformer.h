@@ -1,8 +1,9 @@
 #pragma once
 // Pre-LayerNorm transformer with OpenCLIP's names:
 //   resblocks.N.{ln_1, attn.{in_proj_weight, in_proj_bias, out_proj}, ln_2, mlp.{c_fc, c_proj}}
-// block(x) = x + attn(ln_1(x)) ; x + mlp(ln_2(x)),  mlp = c_proj(GELU(c_fc(·))) (exact GELU, as
-// OpenCLIP's ViT-B-32; not QuickGELU).
+// block(x) = x + attn(ln_1(x)) ; x + mlp(ln_2(x)),  mlp = c_proj(act(c_fc(·))) with act the exact
+// GELU (OpenCLIP's default) or QuickGELU, x·σ(1.702·x) (OpenAI's CLIP weights, OpenCLIP's
+// `quick_gelu: true`).
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -20,15 +21,19 @@ struct TransformerOptions {
   TORCH_ARG(int64_t, heads);
   TORCH_ARG(int64_t, mlp_width) = 0;  // 0 = 4·width
   TORCH_ARG(LoraSpec, lora) = {};
+  TORCH_ARG(bool, quick_gelu) = false;
 };
 
 class MlpImpl : public torch::nn::Module {
  public:
-  MlpImpl(int64_t width, int64_t hidden, const LoraSpec& lora);
+  MlpImpl(int64_t width, int64_t hidden, const LoraSpec& lora, bool quick_gelu = false);
   // x: (..., w) → (..., w)
   torch::Tensor forward(const torch::Tensor& x);
 
   LoraLinear c_fc{nullptr}, c_proj{nullptr};  // w → hidden → w
+
+ private:
+  bool quick_gelu_;
 };
 TORCH_MODULE(Mlp);
 

@@ -269,7 +269,7 @@ class Ease final : public Unlearner {
     const UnlearnInputs in{given.cfg,      given.ctx,       given.ds,   given.tokens,
                            given.clients,  given.forget,    given.original, given.model_cfg,
                            ucfg,           given.run_dir,   given.work_dir,
-                           given.federation};
+                           given.federation, given.pretrained};
     const auto& u = in.ucfg;
     const auto mode = parse_gsd_mode(u.ease_gsd);
     UnlearnOutput out;

@@ -10,6 +10,7 @@
 #include "lethe/experiment/clip_client.h"
 #include "lethe/experiment/experiment.h"
 #include "lethe/experiment/federated.h"
+#include "lethe/interop/pretrained_start.h"
 #include "lethe/train/checkpoint.h"
 #include "lethe/train/text.h"
 #include "lethe/unlearn/audit.h"
@@ -88,8 +89,13 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
   log::info("request {}: forget {} pairs held by {} client(s), retain {} pairs", request.str(),
             forget.forget.size(), forget.holders.size(), forget.retain.size());
 
+  // θ⁰ of a run started from pretrained weights holds them (the file must still be there).
+  const auto pretrained = cfg.model.init.empty()
+                              ? std::optional<TensorMap>()
+                              : std::optional(interop::pretrained_start(cfg.model, cfg.data.image_size).weights);
   UnlearnInputs in{cfg, ctx, ds, text.tokens, clients, forget, original, ck.model, ucfg,
-                   opts.run_dir, out + "/work", both ? &federation : nullptr};
+                   opts.run_dir, out + "/work", both ? &federation : nullptr,
+                   pretrained ? &*pretrained : nullptr};
   auto ref = retrain_reference(in, opts.run_dir + "/unlearn/retrain-" + forget.sha256.substr(0, 12));
   auto sets = make_audit_sets(in);
 

@@ -2,6 +2,7 @@
 
 #include "lethe/core/rng.h"
 #include "lethe/experiment/clip_client.h"
+#include "lethe/models/openclip.h"
 #include "lethe/train/checkpoint.h"
 #include "lethe/unlearn/methods.h"
 
@@ -21,7 +22,9 @@ Registry<UnlearnerFactory>& unlearners() {
 }
 
 models::Clip initial_model(const UnlearnInputs& in) {
-  return train::make_model(in.model_cfg, stream_seed(in.ctx.seed(), 0, -1, Stream::kInit));
+  auto model = train::make_model(in.model_cfg, stream_seed(in.ctx.seed(), 0, -1, Stream::kInit));
+  if (in.pretrained) models::load_openclip(*model, *in.pretrained);
+  return model;
 }
 
 models::Clip model_with(const UnlearnInputs& in, const TensorMap& weights) {

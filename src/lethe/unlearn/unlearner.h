@@ -45,6 +45,9 @@ struct UnlearnInputs {
   // `ds` extends with Fashion-MNIST's pairs (ids from federation->num_pairs(); creamfl_replay.h)
   // so that requests and the audit name both. Null: `ds` is the federation's data.
   const data::Dataset* federation = nullptr;
+  // A run started from pretrained weights (model.init): those weights, which θ⁰ holds under its
+  // seeded adapters. Null: θ⁰ is the seeded fresh model.
+  const TensorMap* pretrained = nullptr;
 };
 
 // Whether pair `p` of in.ds is one the federation's own data does not hold (a Fashion-MNIST pair
@@ -74,7 +77,8 @@ Registry<UnlearnerFactory>& unlearners();
 // Every built-in method (METHODS.md §2). Idempotent.
 void register_builtin_unlearners();
 
-// The original run's initial model θ^0 (experiment.cpp draws it from this seed stream).
+// The original run's initial model θ^0 (experiment.cpp's make_workbench: this seed stream, and
+// the pretrained weights of a model.init run).
 models::Clip initial_model(const UnlearnInputs& in);
 
 // A model built from `weights` (trainable parameters over the original's architecture).
