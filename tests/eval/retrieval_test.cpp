@@ -2,14 +2,20 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "lethe/core/error.h"
 
-using lethe::eval::query_ranks;
+using lethe::eval::query_scores;
 using lethe::eval::retrieval_recall;
 
 namespace {
+torch::Tensor query_ranks(const torch::Tensor& q, const torch::Tensor& c,
+                          const std::vector<std::pair<int64_t, int64_t>>& pos, int64_t chunk = 2048) {
+  return query_scores(q, c, pos, chunk).ranks;
+}
+
 torch::Tensor rows(std::vector<std::vector<float>> v) {
   auto t = torch::empty({(int64_t)v.size(), (int64_t)v[0].size()});
   for (size_t i = 0; i < v.size(); ++i)
@@ -62,6 +68,29 @@ TEST(Retrieval, RecallBlockHandComputed) {
   EXPECT_DOUBLE_EQ(b.t2i_r5, 100.0);
   EXPECT_DOUBLE_EQ(b.r1, 87.5);
   EXPECT_DOUBLE_EQ(b.rsum, 100 + 100 + 100 + 75 + 100 + 100);
+  // R-precision. i2t (R = 2): image 0 ranks captions 0 (cosine 1), 3 (0.994), 1 (0.8): its top 2
+  // hold one of its two → 1/2; image 1 ranks 2 (1), then 1 (0.6): → 1/2. t2i (R = 1) is hit@1.
+  EXPECT_DOUBLE_EQ(b.i2t_rprec, 50.0);
+  EXPECT_DOUBLE_EQ(b.t2i_rprec, 75.0);
+  EXPECT_DOUBLE_EQ(b.rprec, 62.5);
+}
+
+TEST(Retrieval, RPrecisionCountsThePositivesAmongTheTopR) {
+  // One query, three positives (0, 2, 4) among six candidates, scores in the order of the
+  // candidates' first coordinate.
+  auto q = rows({{1, 0}});
+  auto c = rows({{1.0f, 0.0f}, {0.99f, 0.14f}, {0.98f, 0.2f}, {0.9f, 0.44f}, {0.8f, 0.6f}, {0.0f, 1.0f}});
+  // Ranking: 0 (pos), 1, 2 (pos), 3, 4 (pos), 5: top 3 holds 0 and 2 → 2/3.
+  EXPECT_NEAR(query_scores(q, c, {{0, 0}, {0, 2}, {0, 4}}).r_precision[0].item<double>(), 2.0 / 3, 1e-12);
+  // Positives 0, 1, 2 fill the top 3 → 1.
+  EXPECT_DOUBLE_EQ(query_scores(q, c, {{0, 0}, {0, 1}, {0, 2}}).r_precision[0].item<double>(), 1.0);
+  // A tie with a non-positive counts against the model: candidates 0 and 1 identical, so the
+  // non-positive 0 goes first: the top 2 of positives {1, 2} hold 0 and 1 → 1/2.
+  auto tied = rows({{1, 0}, {1, 0}, {0, 1}});
+  EXPECT_DOUBLE_EQ(query_scores(q, tied, {{0, 1}, {0, 2}}).r_precision[0].item<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(query_scores(q, tied, {{0, 1}}).r_precision[0].item<double>(), 0.0);
+  // Tied positives do not hurt each other.
+  EXPECT_DOUBLE_EQ(query_scores(q, tied, {{0, 0}, {0, 1}}).r_precision[0].item<double>(), 1.0);
 }
 
 TEST(Retrieval, ChunkingDoesNotChangeRanks) {
@@ -69,8 +98,9 @@ TEST(Retrieval, ChunkingDoesNotChangeRanks) {
   auto q = torch::randn({37, 8}), c = torch::randn({23, 8});
   std::vector<std::pair<int64_t, int64_t>> pos;
   for (int64_t i = 0; i < 37; ++i) pos.emplace_back(i, i % 23);
-  auto a = query_ranks(q, c, pos, 4), b = query_ranks(q, c, pos, 1000);
-  EXPECT_TRUE(torch::equal(a, b));
+  auto a = query_scores(q, c, pos, 4), b = query_scores(q, c, pos, 1000);
+  EXPECT_TRUE(torch::equal(a.ranks, b.ranks));
+  EXPECT_TRUE(torch::equal(a.r_precision, b.r_precision));
 }
 
 TEST(Retrieval, MatchesABruteForceCountWithManyAndRepeatedPositives) {
@@ -83,7 +113,7 @@ TEST(Retrieval, MatchesABruteForceCountWithManyAndRepeatedPositives) {
   pos.emplace_back(3, pos[3].second);
   auto sims = torch::nn::functional::normalize(q, torch::nn::functional::NormalizeFuncOptions().dim(1))
                   .mm(torch::nn::functional::normalize(c, torch::nn::functional::NormalizeFuncOptions().dim(1)).t());
-  auto ranks = query_ranks(q, c, pos, 5);
+  const auto scores = query_scores(q, c, pos, 5);
   for (int64_t i = 0; i < 29; ++i) {
     std::set<int64_t> mine;
     for (const auto& [a, b] : pos)
@@ -92,7 +122,17 @@ TEST(Retrieval, MatchesABruteForceCountWithManyAndRepeatedPositives) {
     for (auto b : mine) best = std::max(best, sims[i][b].item<float>());
     int64_t expect = 0;
     for (int64_t j = 0; j < 41; ++j) expect += !mine.count(j) && sims[i][j].item<float>() >= best;
-    EXPECT_EQ(ranks[i].item<int64_t>(), expect) << "query " << i;
+    EXPECT_EQ(scores.ranks[i].item<int64_t>(), expect) << "query " << i;
+    // R-precision: sort the candidates by score, non-positives first among equals.
+    std::vector<std::pair<float, int>> order;  // (score, positive?)
+    for (int64_t j = 0; j < 41; ++j) order.emplace_back(sims[i][j].item<float>(), mine.count(j) ? 1 : 0);
+    std::sort(order.begin(), order.end(), [](auto x, auto y) {
+      return x.first != y.first ? x.first > y.first : x.second < y.second;
+    });
+    const auto r = static_cast<int64_t>(mine.size());
+    int64_t top = 0;
+    for (int64_t j = 0; j < r; ++j) top += order[j].second;
+    EXPECT_DOUBLE_EQ(scores.r_precision[i].item<double>(), static_cast<double>(top) / r) << "query " << i;
   }
 }
 
@@ -111,6 +151,7 @@ TEST(Retrieval, MeanOverFoldsIsFieldWise) {
   lethe::eval::RecallBlock a, b;
   a.gallery = 10, a.captions = 20, a.i2t_r1 = 40, a.t2i_r1 = 20, a.r1 = 30, a.rsum = 300, a.t2i_r10 = 90;
   b.gallery = 11, b.captions = 22, b.i2t_r1 = 60, b.t2i_r1 = 40, b.r1 = 50, b.rsum = 400, b.t2i_r10 = 70;
+  a.rprec = 10, b.rprec = 30;
   const auto m = lethe::eval::mean_recall({a, b});
   EXPECT_EQ(m.gallery, 11);  // 10.5 rounds half away from zero
   EXPECT_EQ(m.captions, 21);
@@ -119,6 +160,7 @@ TEST(Retrieval, MeanOverFoldsIsFieldWise) {
   EXPECT_DOUBLE_EQ(m.r1, 40);
   EXPECT_DOUBLE_EQ(m.rsum, 350);
   EXPECT_DOUBLE_EQ(m.t2i_r10, 80);
+  EXPECT_DOUBLE_EQ(m.rprec, 20);
   EXPECT_DOUBLE_EQ(lethe::eval::mean_recall({a}).r1, 30);
   EXPECT_THROW(lethe::eval::mean_recall({}), lethe::InputError);
 }

@@ -37,10 +37,11 @@ std::string recall_table(const nlohmann::json& eval) {
                     fmt::format("{:.2f}", b.value("i2t_r5", 0.0)),
                     fmt::format("{:.2f}", b.value("t2i_r1", 0.0)),
                     fmt::format("{:.2f}", b.value("t2i_r5", 0.0)),
-                    fmt::format("{:.2f}", b.value("rsum", 0.0)), fmt::format("{:.2f}", b.value("r1", 0.0))});
+                    fmt::format("{:.2f}", b.value("rsum", 0.0)), fmt::format("{:.2f}", b.value("r1", 0.0)),
+                    fmt::format("{:.2f}", b.value("rprec", 0.0))});
   }
-  return render_table({"split", "gallery", "i2t R@1", "i2t R@5", "t2i R@1", "t2i R@5", "RSUM", "R@1"},
-                      rows);
+  return render_table(
+      {"split", "gallery", "i2t R@1", "i2t R@5", "t2i R@1", "t2i R@5", "RSUM", "R@1", "R-prec"}, rows);
 }
 
 std::string audit_table(const nlohmann::json& audit) {
@@ -51,15 +52,16 @@ std::string audit_table(const nlohmann::json& audit) {
   std::vector<std::vector<std::string>> rows;
   auto row = [&](const std::string& name, const nlohmann::json& b) {
     rows.push_back({name, num(b, P("/forget/r1"), "{:.2f}"), num(b, P("/retain/r1"), "{:.2f}"),
-                    num(b, P("/test/r1"), "{:.2f}"), num(b, P("/gap/forget_r1"), "{:.2f}"),
+                    num(b, P("/test/r1"), "{:.2f}"), num(b, P("/forget/rprec"), "{:.2f}"),
+                    num(b, P("/gap/forget_r1"), "{:.2f}"),
                     num(b, P("/gap/retain_r1"), "{:.2f}"), num(b, P("/auc_deleted_vs_remaining"), "{:.3f}"),
                     num(b, P("/mia/auc"), "{:.3f}"), num(b, P("/cost_ratio"), "{:.3f}")});
   };
   row("original", audit["original"]);
   row(audit["reference"].value("method", std::string("retrain")), audit["reference"]);
   for (const auto& [name, b] : audit["methods"].items()) row(name, b);
-  return render_table({"model", "forget R@1", "retain R@1", "test R@1", "gap forget", "gap retain",
-                       "AUC", "MIA AUC", "cost"},
+  return render_table({"model", "forget R@1", "retain R@1", "test R@1", "forget R-prec", "gap forget",
+                       "gap retain", "AUC", "MIA AUC", "cost"},
                       rows);
 }
 

@@ -21,12 +21,15 @@ struct Metric {
   int decimals;
 };
 
-// R@1, accuracies and gaps are percentages; AUCs and the cost ratio are fractions. A block
+// R@1, R-precision, accuracies and gaps are percentages; AUCs and the cost ratio are fractions. A block
 // holds either the CLIP metrics or the multimodal LM's; tables show the columns a request has.
 constexpr Metric kMetrics[] = {
     {"forget_r1", "/forget/r1", "forget R@1", 2},
     {"retain_r1", "/retain/r1", "retain R@1", 2},
     {"test_r1", "/test/r1", "test R@1", 2},
+    {"forget_rprec", "/forget/rprec", "forget R-prec", 2},
+    {"retain_rprec", "/retain/rprec", "retain R-prec", 2},
+    {"test_rprec", "/test/rprec", "test R-prec", 2},
     {"gap_forget", "/gap/forget_r1", "gap forget", 2},
     {"gap_retain", "/gap/retain_r1", "gap retain", 2},
     {"gap_test", "/gap/test_r1", "gap test", 2},

@@ -16,7 +16,8 @@ struct SeedAudit {
   nlohmann::json audit;
 };
 
-// The metrics of one model in an audit, flat: forget_r1, retain_r1, test_r1, gap_forget,
+// The metrics of one model in an audit, flat: forget_r1, retain_r1, test_r1, forget_rprec,
+// retain_rprec, test_rprec (R-precision, eval/retrieval.h), gap_forget,
 // gap_retain, gap_test, auc, mia_auc (CLIP) or forget_vqa, forget_vqa_choice, forget_qa,
 // retain_vqa, retain_qa, heldout_vqa, gap_forget_vqa, gap_forget_qa, gap_retain_vqa, gap_sum,
 // gap_sum_choice (multimodal LM), then
@@ -30,8 +31,9 @@ nlohmann::json model_metrics(const nlohmann::json& block, bool is_retrain);
 nlohmann::json seed_rows(const std::vector<SeedAudit>& audits);
 
 // CONTRACT.md's results.json: one flat row per (seed, request, model) — {"request", "method",
-// "seed", "forget_r1", "retain_r1", "test_r1", "gap_forget_r1", "gap_retain_r1",
-// "gap_test_r1", "auc", "mia_auc", "wall_s", "cost_ratio"}, each metric only where the audit
+// "seed", "forget_r1", "retain_r1", "test_r1", "forget_rprec", "retain_rprec", "test_rprec",
+// "gap_forget_r1", "gap_retain_r1", "gap_test_r1", "auc", "mia_auc", "wall_s", "cost_ratio"},
+// each metric only where the audit
 // has it; "method" is "original", "retrain" or the method's name.
 nlohmann::json contract_rows(const std::vector<SeedAudit>& audits);
 

@@ -12,7 +12,8 @@ namespace lethe::eval {
 nlohmann::json RecallBlock::to_json() const {
   return {{"gallery", gallery}, {"captions", captions}, {"i2t_r1", i2t_r1}, {"i2t_r5", i2t_r5},
           {"i2t_r10", i2t_r10}, {"t2i_r1", t2i_r1},     {"t2i_r5", t2i_r5}, {"t2i_r10", t2i_r10},
-          {"rsum", rsum},       {"r1", r1}};
+          {"rsum", rsum},       {"r1", r1},             {"i2t_rprec", i2t_rprec},
+          {"t2i_rprec", t2i_rprec}, {"rprec", rprec}};
 }
 
 RecallBlock RecallBlock::from_json(const nlohmann::json& j) {
@@ -22,6 +23,9 @@ RecallBlock RecallBlock::from_json(const nlohmann::json& j) {
   b.i2t_r1 = j.at("i2t_r1"), b.i2t_r5 = j.at("i2t_r5"), b.i2t_r10 = j.at("i2t_r10");
   b.t2i_r1 = j.at("t2i_r1"), b.t2i_r5 = j.at("t2i_r5"), b.t2i_r10 = j.at("t2i_r10");
   b.rsum = j.at("rsum"), b.r1 = j.at("r1");
+  // Blocks written before R-precision existed lack it.
+  b.i2t_rprec = j.value("i2t_rprec", 0.0), b.t2i_rprec = j.value("t2i_rprec", 0.0);
+  b.rprec = j.value("rprec", 0.0);
   return b;
 }
 
@@ -34,17 +38,18 @@ RecallBlock mean_recall(const std::vector<RecallBlock>& folds) {
     m.i2t_r1 += b.i2t_r1, m.i2t_r5 += b.i2t_r5, m.i2t_r10 += b.i2t_r10;
     m.t2i_r1 += b.t2i_r1, m.t2i_r5 += b.t2i_r5, m.t2i_r10 += b.t2i_r10;
     m.rsum += b.rsum, m.r1 += b.r1;
+    m.i2t_rprec += b.i2t_rprec, m.t2i_rprec += b.t2i_rprec, m.rprec += b.rprec;
   }
   const auto n = double(folds.size());
   m.gallery = std::llround(gallery / n), m.captions = std::llround(captions / n);
-  for (double* f : {&m.i2t_r1, &m.i2t_r5, &m.i2t_r10, &m.t2i_r1, &m.t2i_r5, &m.t2i_r10, &m.rsum, &m.r1})
+  for (double* f : {&m.i2t_r1, &m.i2t_r5, &m.i2t_r10, &m.t2i_r1, &m.t2i_r5, &m.t2i_r10, &m.rsum, &m.r1,
+                    &m.i2t_rprec, &m.t2i_rprec, &m.rprec})
     *f /= n;
   return m;
 }
 
-torch::Tensor query_ranks(const torch::Tensor& queries, const torch::Tensor& candidates,
-                          const std::vector<std::pair<int64_t, int64_t>>& positives,
-                          int64_t chunk) {
+QueryScores query_scores(const torch::Tensor& queries, const torch::Tensor& candidates,
+                         const std::vector<std::pair<int64_t, int64_t>>& positives, int64_t chunk) {
   torch::NoGradGuard ng;
   const int64_t q = queries.size(0), c = candidates.size(0);
   LETHE_CHECK(queries.dim() == 2 && candidates.dim() == 2 && queries.size(1) == candidates.size(1),
@@ -76,6 +81,7 @@ torch::Tensor query_ranks(const torch::Tensor& queries, const torch::Tensor& can
   auto cn = torch::nn::functional::normalize(candidates.to(torch::kFloat),
                                              torch::nn::functional::NormalizeFuncOptions().dim(1));
   auto ranks = torch::empty({q}, torch::kLong);
+  auto r_precision = torch::empty({q}, torch::kDouble);
   const float neg_inf = -std::numeric_limits<float>::infinity();
   // One similarity buffer for every chunk (a fresh 100+ MB tensor per chunk costs as much in
   // page faults as the matmul itself), compared in place and counted in float: both several
@@ -101,14 +107,29 @@ torch::Tensor query_ranks(const torch::Tensor& queries, const torch::Tensor& can
         vp[i * width + k] = ok;
       }
     auto pos = sims.gather(1, idx).masked_fill(valid.logical_not(), neg_inf);
-    auto best = pos.amax(1, /*keepdim=*/true);
+    // R-precision: the positives in score order s_0 >= s_1 >= ... (pads, -inf, last); the j-th
+    // stands at place j + n_j, n_j the non-positives scoring >= s_j, and counts if that place
+    // is among the first R. n_0 is the rank, computed below; the others need one pass each
+    // over the similarities, made before the rank's pass overwrites them.
+    const auto r = valid.sum(1);  // (n,) positives per query
+    const auto sorted = std::get<0>(pos.sort(1, /*descending=*/true));
+    auto hits = torch::zeros({n}, torch::kLong);
+    for (int64_t j = 1; j < width; ++j) {
+      const auto s_j = sorted.select(1, j).unsqueeze(1);
+      const auto n_j = sims.ge(s_j).sum(1) - pos.ge(s_j).sum(1);
+      hits += (r.gt(j) & (n_j + j).lt(r)).to(torch::kLong);
+    }
+    auto best = sorted.select(1, 0).unsqueeze(1);
     // Every candidate scoring >= the best positive, minus the positives among them (those tied
     // with it: nothing positive scores above its maximum).
     auto tied_positives = pos.ge(best).sum(1);
     auto at_or_above = sims.ge_(best).sum(1).to(torch::kLong);
-    ranks.slice(0, s, e).copy_(at_or_above - tied_positives);
+    auto rank = at_or_above - tied_positives;
+    ranks.slice(0, s, e).copy_(rank);
+    hits += rank.lt(r).to(torch::kLong);
+    r_precision.slice(0, s, e).copy_(hits.to(torch::kDouble) / r.to(torch::kDouble));
   }
-  return ranks;
+  return {ranks, r_precision};
 }
 
 namespace {
@@ -123,8 +144,10 @@ RecallBlock retrieval_recall(const torch::Tensor& img, const torch::Tensor& txt,
   std::vector<std::pair<int64_t, int64_t>> flipped;
   flipped.reserve(positives.size());
   for (const auto& [i, t] : positives) flipped.emplace_back(t, i);
-  auto i2t = query_ranks(img, txt, positives, chunk);
-  auto t2i = query_ranks(txt, img, flipped, chunk);
+  const auto i2t_scores = query_scores(img, txt, positives, chunk);
+  const auto t2i_scores = query_scores(txt, img, flipped, chunk);
+  const auto& i2t = i2t_scores.ranks;
+  const auto& t2i = t2i_scores.ranks;
   RecallBlock b;
   b.gallery = img.size(0);
   b.captions = txt.size(0);
@@ -132,6 +155,9 @@ RecallBlock retrieval_recall(const torch::Tensor& img, const torch::Tensor& txt,
   b.t2i_r1 = recall_at(t2i, 1), b.t2i_r5 = recall_at(t2i, 5), b.t2i_r10 = recall_at(t2i, 10);
   b.rsum = b.i2t_r1 + b.i2t_r5 + b.i2t_r10 + b.t2i_r1 + b.t2i_r5 + b.t2i_r10;
   b.r1 = 0.5 * (b.i2t_r1 + b.t2i_r1);
+  b.i2t_rprec = 100.0 * i2t_scores.r_precision.mean().item<double>();
+  b.t2i_rprec = 100.0 * t2i_scores.r_precision.mean().item<double>();
+  b.rprec = 0.5 * (b.i2t_rprec + b.t2i_rprec);
   return b;
 }
 
