@@ -187,6 +187,11 @@ TEST(DeployCli, UnlearningRequestToARunningServerRemovesTheClientUnderTheLock) {
   refused = run(unlearn + "--method finetune --admin-token-file " + (d / "admin").string(), d);
   EXPECT_EQ(refused.code, 2);
   EXPECT_NE(refused.err.find("'ease' only"), std::string::npos) << refused.err;
+  // Checked on receipt, not when the round ends: refused at once, whatever the round is doing.
+  refused = run("unlearn --server " + address + " --insecure --forget client:-1 --method ease --admin-token-file " +
+                    (d / "admin").string(), d);
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_NE(refused.err.find("client '-1' is not a non-negative integer"), std::string::npos) << refused.err;
   auto done = run(unlearn + "--method ease --admin-token-file " + (d / "admin").string(), d);
   ASSERT_EQ(done.code, 0) << done.err;
   const auto record = nlohmann::json::parse(file_bytes(d / "out.txt"));

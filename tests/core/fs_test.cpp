@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "core/test_util.h"
@@ -18,6 +20,19 @@ TEST(Fs, Sha256KnownVectors) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   // Embedded NUL bytes are hashed, not treated as the end of the string.
   EXPECT_NE(sha256_hex(std::string("a\0b", 3)), sha256_hex("a"));
+}
+
+TEST(Fs, RemovesOnlyTheTemporariesOfProcessesThatAreGone) {
+  auto dir = lethe::testing::temp_dir();
+  const auto mine = fmt::format("b.json.tmp.{}", ::getpid());
+  for (const auto& name :
+       std::vector<std::string>{"sub/a.safetensors.tmp.99999999", mine, "c.tmp.x", "d.json", "sub/e.tmp"})
+    write_file_atomic((dir / name).string(), "x");
+  EXPECT_EQ(remove_stale_temporaries(dir.string()), 1);  // 99999999 is above any pid_max
+  EXPECT_FALSE(std::filesystem::exists(dir / "sub/a.safetensors.tmp.99999999"));
+  for (const auto& name : std::vector<std::string>{mine, "c.tmp.x", "d.json", "sub/e.tmp"})
+    EXPECT_TRUE(std::filesystem::exists(dir / name)) << name;
+  EXPECT_EQ(remove_stale_temporaries((dir / "missing").string()), 0);
 }
 
 TEST(Fs, WriteThenReadAndHashFile) {

@@ -41,5 +41,20 @@ TEST(Strings, JoinSplitTrim) {
   EXPECT_TRUE(starts_with("x", ""));
 }
 
+TEST(Strings, PrintableKeepsUtf8TextAndEscapesEverythingElse) {
+  EXPECT_EQ(printable("plain ascii, tab\tkept"), "plain ascii, tab\tkept");
+  EXPECT_EQ(printable("caf\xc3\xa9 \xf0\x9f\x98\x80"), "caf\xc3\xa9 \xf0\x9f\x98\x80");  // é, 😀
+  EXPECT_EQ(printable("a\xff\x80" "b"), "a\\xFF\\x80b");          // bytes that start nothing
+  EXPECT_EQ(printable("\xc3"), "\\xC3");                           // a sequence cut short
+  EXPECT_EQ(printable("\xc0\xaf"), "\\xC0\\xAF");                 // an overlong '/'
+  EXPECT_EQ(printable("\xed\xa0\x80"), "\\xED\\xA0\\x80");        // a UTF-16 surrogate
+  EXPECT_EQ(printable("\xf4\x90\x80\x80"), "\\xF4\\x90\\x80\\x80");  // above U+10FFFF
+  // Controls would break the line or drive the terminal: newline, CR, ESC, DEL, C1 (U+009B).
+  EXPECT_EQ(printable("one\ntwo\r\x1b[31m\x7f\xc2\x9b"), "one\\x0Atwo\\x0D\\x1B[31m\\x7F\\xC2\\x9B");
+  EXPECT_EQ(printable(std::string("nul\0byte", 8)), "nul\\x00byte");
+  const std::string once = printable("\xff\n");
+  EXPECT_EQ(printable(once), once);
+}
+
 }  // namespace
 }  // namespace lethe

@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "lethe/core/error.h"
 
 namespace lethe {
@@ -190,6 +193,16 @@ TEST(TensorMap, LayoutMismatchesNameTheTensor) {
   EXPECT_EQ(error_of([&] { check_same_layout(a, dtype, "aggregate"); }),
             "aggregate: tensor 'b' has dtype Float vs Double");
   EXPECT_NO_THROW(check_same_layout(a, map2(5, 6), "x"));
+}
+
+TEST(TensorMap, DescribeNonfiniteNamesTheFirstTensorAndCounts) {
+  TensorMap m{{"a", torch::ones({2, 2})}, {"b", torch::zeros({3})}, {"ids", torch::arange(4)}};
+  EXPECT_EQ(describe_nonfinite(m), "");
+  m.at("b")[0] = std::numeric_limits<float>::infinity();
+  m.at("b")[2] = std::nanf("");
+  EXPECT_EQ(describe_nonfinite(m), "tensor 'b' has 2 non-finite values (NaN or ±Inf) of 3");
+  m.at("a")[1][1] = -std::numeric_limits<float>::infinity();
+  EXPECT_EQ(describe_nonfinite(m), "tensor 'a' has 1 non-finite value (NaN or ±Inf) of 4");
 }
 
 }  // namespace

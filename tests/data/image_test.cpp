@@ -6,6 +6,7 @@
 #include "data/test_util.h"
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
+#include "lethe/core/strings.h"
 #include "lethe/data/dataset.h"
 
 namespace lethe::data {
@@ -73,6 +74,21 @@ TEST(DecodeImage, RejectsWhatIsNotAnImage) {
   auto bytes = read_file((dir / "t.png").string());
   EXPECT_THAT(message_of([&] { decode_image(bytes.substr(0, bytes.size() / 2), "cut.png"); }),
               HasSubstr("image 'cut.png' is not a valid PNG/JPEG: "));
+}
+
+TEST(DecodeImage, ARefusalQuotingTheFilesBytesIsEscaped) {
+  // A critical chunk of an unknown type right after IHDR: stb_image's reason quotes the type's
+  // four bytes, here not UTF-8. The message must stay valid UTF-8 (printable() is idempotent on
+  // exactly such text) and still name the image.
+  auto dir = testing::temp_dir();
+  testing::write_solid_png(dir / "t.png", 8, 8, 1, 2, 3);
+  auto bytes = read_file((dir / "t.png").string());
+  const size_t after_ihdr = 8 + 4 + 4 + 13 + 4;  // signature, then IHDR's length, type, data, CRC
+  const std::string chunk("\0\0\0\0\x80\xff" "AB" "\0\0\0\0", 12);
+  bytes.insert(after_ihdr, chunk);
+  const auto msg = message_of([&] { decode_image(bytes, "odd.png"); });
+  EXPECT_THAT(msg, HasSubstr("image 'odd.png' is not a valid PNG/JPEG: \\x80\\xFFAB PNG chunk not known"));
+  EXPECT_EQ(printable(msg), msg);
 }
 
 TEST(ResizeCenterCrop, KeepsTheCentreOfTheShorterSide) {

@@ -5,8 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "fl/test_util.h"
 #include "fl/toy_client.h"
@@ -79,10 +81,13 @@ TEST(Federation, ResumeAfterACompletedRoundIsBitIdentical) {
     FedRun first(cfg, dir + "/split");
     first.fed.start(first.client.initial());
     first.fed.run(3);
-  }  // the process "dies" after round 3
+  }  // the process "dies" after round 3, in the middle of writing a file
+  const auto leftover = dir + "/split/checkpoints/round_0004.safetensors.tmp.99999999";
+  write_file_atomic(leftover, "half");
   FedRun second(cfg, dir + "/split");
   second.fed.resume();
   EXPECT_EQ(second.fed.round(), 3);
+  EXPECT_FALSE(std::filesystem::exists(leftover));
   second.fed.run();
   EXPECT_TRUE(identical(second.fed.global(), whole.fed.global()));
   EXPECT_EQ(second.fed.history().index(), whole.fed.history().index());
@@ -406,7 +411,13 @@ TEST(Federation, UnlearningAppliedBetweenRoundsHoldsInEveryLaterRoundAndSurvives
     expect_input_error([&] { r.fed.apply_unlearning(unlearned, lock, {8}); }, {"client 8"});
     expect_input_error([&] { r.fed.apply_unlearning({{"weight", torch::zeros({1})}}, lock, {3}); },
                        {"unlearned weights"});
+    auto broken = clone(unlearned);
+    broken.at("bias")[1] = std::nanf("");
+    expect_input_error([&] { r.fed.apply_unlearning(broken, lock, {3}); },
+                       {"not finite", "tensor 'bias' has 1 non-finite value", "unchanged"});
+    EXPECT_TRUE(r.fed.removed_clients().empty());
     r.fed.apply_unlearning(unlearned, lock, {3});
+    EXPECT_EQ(r.fed.removed_clients(), (std::vector<int64_t>{3}));
     EXPECT_TRUE(identical(r.fed.global(), unlearned));
     r.fed.run(4);
     at4 = r.fed.global();
@@ -426,6 +437,77 @@ TEST(Federation, UnlearningAppliedBetweenRoundsHoldsInEveryLaterRoundAndSurvives
   resumed.fed.run(4);
   EXPECT_TRUE(identical(resumed.fed.global(), at4));
   for (const auto& f : fits) EXPECT_NE(f.second, 3);
+}
+
+// A strategy that counts its server steps in its state; its step in round 2 is not finite and in
+// round 3 LibTorch throws.
+class FlakyStrategy final : public Strategy {
+ public:
+  using Strategy::Strategy;
+  std::string name() const override { return "flaky"; }
+  TensorMap aggregate_fit(int64_t round, const TensorMap& global, const UpdateAggregator& results) override {
+    ++steps_;
+    auto next = add(global, results.result());
+    if (round == 2) next.at("weight")[0][0] = std::numeric_limits<float>::infinity();
+    if (round == 3) (void)torch::zeros({2}).view({3});  // a shape error inside LibTorch
+    return next;
+  }
+  StateBlob state() const override { return {{}, {{"steps", steps_}}}; }
+  void load_state(const StateBlob& s) override { steps_ = s.meta.value("steps", 0); }
+  int64_t steps() const { return steps_; }
+
+ private:
+  int64_t steps_ = 0;
+};
+
+TEST(Federation, AnUnusableAggregateSkipsTheRoundAndRollsTheStrategyBack) {
+  const auto dir = fl_temp_dir();
+  auto cfg = base_config();
+  cfg.rounds = 4;
+  cfg.failure_rate = 0;
+  cfg.history_every = 1;
+  ToyClient client;
+  FlakyStrategy strategy(cfg);
+  SimulationTransport transport(client, cfg, 5);
+  Federation fed(cfg, strategy, transport, cfg.clients, dir, 5);
+  fed.start(client.initial());
+  std::vector<bool> skipped;
+  TensorMap before = fed.global();
+  fed.run(std::nullopt, [&](const RoundSummary& s) {
+    skipped.push_back(s.skipped);
+    EXPECT_EQ(identical(before, fed.global()), s.skipped) << s.round;
+    before = fed.global();
+  });
+  EXPECT_EQ(skipped, (std::vector<bool>{false, true, true, false}));
+  EXPECT_EQ(strategy.steps(), 2);  // the failed steps were rolled back
+  EXPECT_TRUE(describe_nonfinite(fed.global()).empty());
+  EXPECT_EQ(fed.history().full_rounds(), (std::vector<int64_t>{1, 4}));
+  EXPECT_EQ(fed.totals().skipped_rounds, 2);
+}
+
+TEST(Federation, AnUpdateWhoseSketchOverflowsIsRefusedAndLeavesNoRecord) {
+  const auto dir = fl_temp_dir();
+  auto cfg = base_config();
+  cfg.rounds = 1;
+  cfg.failure_rate = 0;
+  cfg.fraction_fit = 1.0;
+  cfg.history_every = 1;
+  cfg.screen_max_norm = 0;  // finite, unbounded: only the history's sketch can fail on it
+  FedRun r(cfg, dir);
+  // σ of a 3x6 matrix of 3e38 is 1.3e39: beyond float32, so the sketch cannot be kept.
+  r.transport.set_answer_hook([](int64_t, int64_t client, FitRes& res) {
+    if (client == 1) res.update.at("weight").fill_(3e38);
+  });
+  r.fed.start(r.client.initial());
+  const auto sum = r.fed.run_round();
+  EXPECT_EQ(sum.refused, 1);
+  EXPECT_EQ(sum.answered, 7);
+  EXPECT_FALSE(sum.skipped);
+  const auto& clients = r.fed.history().round_record(1).clients;
+  EXPECT_EQ(std::count(clients.begin(), clients.end(), 1), 0);
+  EXPECT_TRUE(r.fed.history().sketch(1).empty());
+  EXPECT_FALSE(r.fed.history().sketch(0).empty());
+  EXPECT_TRUE(describe_nonfinite(r.fed.global()).empty());
 }
 
 TEST(Federation, EvaluatesOnServerAndClients) {

@@ -66,6 +66,9 @@ TEST(FlConfig, CrossFieldChecks) {
   expect_input_error([] { parse("[fl]\nclients = 4\nmin_fit_clients = 6\n"); },
                      {"fl.min_fit_clients", "6"});
   expect_input_error([] { parse("[fl]\nfraction_fit = 0.0\n"); }, {"sample no client"});
+  expect_input_error([] { parse("[fl]\nscreen_median_k = 0.5\n"); },
+                     {"fl.screen_median_k", "0.5", "0 (off) or at least 1"});
+  expect_input_error([] { parse("[fl]\nscreen_max_norm = -1\n"); }, {"fl.screen_max_norm", "-1"});
   expect_input_error([] { parse("[fl]\nfailure_rate = 0.6\nstraggler_rate = 0.5\n"); },
                      {"fl.failure_rate", "fl.straggler_rate", "more than 1"});
 }

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "fl/test_util.h"
+#include "lethe/core/error.h"
 
 namespace lethe::fl {
 namespace {
@@ -96,6 +99,24 @@ TEST(Sketch, ModuleDeltas) {
   lethe::testing::expect_input_error([&] { lora_deltas("lora_A", "lora_B")(global, update); },
                                      {"blk.attn.out_proj.lora_B", "no partner",
                                       "blk.attn.out_proj.lora_A"});
+}
+
+TEST(Sketch, WhatCannotBeFactorisedIsANumericalError) {
+  auto delta = torch::ones({3, 4});
+  delta[1][2] = std::nanf("");
+  try {
+    update_sketch({}, delta, {});
+    ADD_FAILURE() << "expected a NumericalError";
+  } catch (const NumericalError& e) {
+    EXPECT_STREQ(e.what(), "update sketch: the 3x4 matrix has non-finite entries");
+  }
+  // Finite in float32, but its σ (3e38·√12) is not.
+  try {
+    update_sketch({}, torch::full({3, 4}, 3e38f), {});
+    ADD_FAILURE() << "expected a NumericalError";
+  } catch (const NumericalError& e) {
+    EXPECT_NE(std::string(e.what()).find("overflows float32"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

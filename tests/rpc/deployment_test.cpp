@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <fstream>
 #include <future>
 #include <thread>
@@ -15,6 +17,7 @@
 #include "lethe/fl/federation.h"
 #include "lethe/fl/simulation.h"
 #include "lethe/rpc/client.h"
+#include "lethe/rpc/deploy.h"
 #include "lethe/rpc/server.h"
 #include "lethe/rpc/tensor_stream.h"
 #include "lethe/rpc/wire.h"
@@ -46,11 +49,12 @@ std::string tokens_file(const std::filesystem::path& dir) {
   return path;
 }
 
-TensorMap simulate(const fl::FlConfig& cfg, const std::string& dir) {
+TensorMap simulate(const fl::FlConfig& cfg, const std::string& dir, std::vector<int64_t> excluded = {}) {
   ToyClient client;
   MeanStrategy strategy(cfg);
   fl::SimulationTransport transport(client, cfg, kSeed);
   fl::Federation fed(cfg, strategy, transport, cfg.clients, dir, kSeed);
+  fed.set_excluded_clients(std::move(excluded));
   fed.start(client.initial());
   fed.run();
   return fed.global();
@@ -81,7 +85,8 @@ struct ClientThread {
 };
 
 struct Deployment {
-  Deployment(const fl::FlConfig& c, const std::filesystem::path& dir, ServerOptions o = {})
+  Deployment(const fl::FlConfig& c, const std::filesystem::path& dir, ServerOptions o = {},
+             UnlearnCheck unlearn_check = {})
       : cfg(c), strategy(cfg) {
     std::filesystem::create_directories(dir);
     o.listen = "127.0.0.1:0";
@@ -91,7 +96,8 @@ struct Deployment {
     o.min_clients = o.min_clients > 1 ? o.min_clients : cfg.clients;
     o.join_timeout_s = 60;
     o.stop_grace_s = 2;
-    transport = std::make_unique<RpcTransport>(o, JoinInfo{"toy", [](int64_t) { return "{}"; }, cfg.clients, kSeed});
+    transport = std::make_unique<RpcTransport>(
+        o, JoinInfo{"toy", [](int64_t) { return "{}"; }, cfg.clients, kSeed}, std::move(unlearn_check));
     fed = std::make_unique<fl::Federation>(cfg, strategy, *transport, cfg.clients, (dir / "run").string(), kSeed);
   }
   ClientOptions client(int64_t k) const {
@@ -299,6 +305,219 @@ TEST(Deployment, BadMessagesGetAnErrorStatusAndTheServerStaysUp) {
   EXPECT_EQ(d.fed->round(), 1);
   d.fed.reset();
   d.transport.reset();
+}
+
+// A hand-driven client speaking the raw protocol (a hostile or broken client process).
+struct RawClient {
+  RawClient(const std::string& server, int64_t client)
+      : stub(v1::Federation::NewStub(grpc::CreateChannel(server, grpc::InsecureChannelCredentials()))) {
+    grpc::ClientContext ctx;
+    v1::JoinRequest req;
+    req.set_protocol_version(kProtocolVersion);
+    req.set_client_id(client);
+    req.set_token(kToken);
+    v1::JoinReply reply;
+    EXPECT_TRUE(stub->Join(&ctx, req, &reply).ok());
+    session = reply.session();
+  }
+  v1::Task poll() {
+    grpc::ClientContext ctx;
+    v1::PollRequest req;
+    req.set_session(session);
+    v1::Task task;
+    EXPECT_TRUE(stub->Poll(&ctx, req, &task).ok());
+    return task;
+  }
+  TensorMap download(uint64_t task_id) {
+    grpc::ClientContext ctx;
+    v1::DownloadRequest req;
+    req.set_session(session);
+    req.set_task_id(task_id);
+    auto reader = stub->Download(&ctx, req);
+    TensorAssembler a;
+    v1::TensorChunk c;
+    while (reader->Read(&c)) a.add(c);
+    EXPECT_TRUE(reader->Finish().ok());
+    return a.finish();
+  }
+  grpc::Status upload(uint64_t task_id, const TensorMap& update, v1::UploadReply* reply) {
+    grpc::ClientContext ctx;
+    auto writer = stub->Upload(&ctx, reply);
+    v1::UploadMessage msg;
+    msg.mutable_meta()->set_session(session);
+    msg.mutable_meta()->set_task_id(task_id);
+    msg.mutable_meta()->set_num_examples(6);
+    writer->Write(msg);
+    write_chunks(update, [&](const v1::TensorChunk& c) {
+      v1::UploadMessage m;
+      *m.mutable_chunk() = c;
+      return writer->Write(m);
+    });
+    writer->WritesDone();
+    return writer->Finish();
+  }
+  std::unique_ptr<v1::Federation::Stub> stub;
+  std::string session;
+};
+
+// The scenario over loopback: honest clients 0-2 and client 3, which answers every FIT
+// task with an update of NaN, then (refused) one of +Inf, then (refused) one of 1e30, finite
+// and well-formed, accepted on upload and screened by the norm bound. Every round completes,
+// the weights stay finite and equal those of the run without client 3.
+TEST(Deployment, HostileClientIsRefusedAndEveryRoundCompletes) {
+  const auto dir = lethe::testing::test_temp_dir("rpc");
+  const auto cfg = config(4, 3);
+  const auto without = simulate(cfg, (dir / "sim").string(), {3});
+  Deployment d(cfg, dir);
+  std::vector<std::unique_ptr<ClientThread>> honest;
+  for (int64_t k = 0; k < 3; ++k) honest.push_back(std::make_unique<ClientThread>(d.client(k)));
+  std::vector<std::string> refusals;  // what the hostile client was told
+  int64_t accepted = 0;
+  std::thread hostile([&] {
+    RawClient raw(d.client(3).server, 3);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < until) {
+      const auto task = raw.poll();
+      if (task.kind() == v1::Task::STOP) return;
+      if (task.kind() != v1::Task::FIT) continue;
+      const auto global = raw.download(task.task_id());
+      for (double value : {std::nan(""), std::numeric_limits<double>::infinity(), 1e30}) {
+        auto update = zeros_like(global);
+        for (auto& [name, t] : update) t.fill_(value);
+        v1::UploadReply reply;
+        const auto st = raw.upload(task.task_id(), update, &reply);
+        if (st.ok()) {
+          accepted += reply.accepted();
+        } else {
+          EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+          refusals.push_back(st.error_message());
+        }
+      }
+    }
+  });
+  d.fed->start(ToyClient().initial());
+  std::vector<fl::RoundSummary> rounds;
+  d.fed->run(std::nullopt, [&](const fl::RoundSummary& s) { rounds.push_back(s); });
+  const auto deployed = d.fed->global();
+  d.fed.reset();
+  d.transport.reset();  // STOP to every client
+  hostile.join();
+  honest.clear();
+
+  ASSERT_EQ(rounds.size(), 3u);
+  for (const auto& r : rounds) {
+    EXPECT_FALSE(r.skipped);
+    EXPECT_EQ(r.answered, 3);
+    EXPECT_EQ(r.refused, 3);  // NaN and +Inf on upload, 1e30 by the norm bound
+  }
+  EXPECT_EQ(accepted, 3);
+  ASSERT_EQ(refusals.size(), 6u);
+  for (const auto& m : refusals) EXPECT_NE(m.find("tensor 'bias' has 3 non-finite values"), std::string::npos) << m;
+  EXPECT_TRUE(describe_nonfinite(deployed).empty());
+  EXPECT_TRUE(identical(deployed, without));
+}
+
+// A client that dies in the middle of its upload: the broken stream is not a refusal, the task
+// stays open until the client's heartbeats are missed, and the round completes without it.
+TEST(Deployment, ClientKilledMidUploadIsDroppedAndTheRoundCompletes) {
+  const auto dir = lethe::testing::test_temp_dir("rpc");
+  Deployment d(config(3, 1), dir);
+  std::vector<std::unique_ptr<ClientThread>> honest;
+  for (int64_t k = 0; k < 2; ++k) honest.push_back(std::make_unique<ClientThread>(d.client(k)));
+  std::thread dying([&] {
+    RawClient raw(d.client(2).server, 2);
+    v1::Task task;
+    for (int i = 0; i < 100 && task.kind() != v1::Task::FIT; ++i) task = raw.poll();
+    ASSERT_EQ(task.kind(), v1::Task::FIT);
+    const auto update = zeros_like(raw.download(task.task_id()));
+    grpc::ClientContext ctx;
+    v1::UploadReply reply;
+    auto writer = raw.stub->Upload(&ctx, &reply);
+    v1::UploadMessage msg;
+    msg.mutable_meta()->set_session(raw.session);
+    msg.mutable_meta()->set_task_id(task.task_id());
+    msg.mutable_meta()->set_num_examples(6);
+    writer->Write(msg);
+    bool first = true;  // the first of the update's two tensors goes out, then the process "dies"
+    write_chunks(update, [&](const v1::TensorChunk& c) {
+      if (!first) return false;
+      first = false;
+      *msg.mutable_chunk() = c;
+      return writer->Write(msg);
+    });
+    ctx.TryCancel();
+    EXPECT_FALSE(writer->Finish().ok());
+  });
+  d.fed->start(ToyClient().initial());
+  const auto round = d.fed->run_round();
+  dying.join();
+  d.fed.reset();
+  d.transport.reset();
+  honest.clear();
+  EXPECT_EQ(round.answered, 2);
+  EXPECT_EQ(round.failed, 1);
+  EXPECT_EQ(round.refused, 0);
+  EXPECT_FALSE(round.skipped);
+}
+
+// A client whose local training diverges says so; its task closes as refused at once, and it
+// keeps serving later rounds.
+TEST(Deployment, ClientWhoseTrainingDivergesReportsItAndKeepsServing) {
+  const auto dir = lethe::testing::test_temp_dir("rpc");
+  Deployment d(config(3, 2), dir);
+  std::vector<std::unique_ptr<ClientThread>> clients;
+  for (int64_t k = 0; k < 3; ++k)
+    clients.push_back(std::make_unique<ClientThread>(d.client(k), [k](int64_t, int64_t round) {
+      if (k == 1 && round == 1) throw NumericalError("training diverged: loss is nan (lower train.lr?)");
+    }));
+  d.fed->start(ToyClient().initial());
+  std::vector<fl::RoundSummary> rounds;
+  d.fed->run(std::nullopt, [&](const fl::RoundSummary& s) { rounds.push_back(s); });
+  d.fed.reset();
+  d.transport.reset();
+  clients.clear();
+  ASSERT_EQ(rounds.size(), 2u);
+  EXPECT_EQ(rounds[0].answered, 2);
+  EXPECT_EQ(rounds[0].refused, 1);
+  EXPECT_EQ(rounds[0].failed + rounds[0].late, 0);
+  EXPECT_EQ(rounds[1].answered, 3);
+}
+
+// Unlearning requests are checked on receipt: what the run cannot honour is refused at once
+// (here no round runs, so a queued request would wait until the call's deadline).
+TEST(Deployment, BadUnlearningRequestsAreRefusedOnReceipt) {
+  const auto dir = lethe::testing::test_temp_dir("rpc");
+  ServerOptions o;
+  o.admin_token = "admin-token-0123456789";
+  const experiment::ExperimentConfig run_cfg;  // trained from scratch
+  Deployment d(config(3, 1), dir, o, [&](const std::string& request, const std::string& method) {
+    check_live_request(run_cfg, 3, request, method);
+  });
+  auto stub = v1::Federation::NewStub(grpc::CreateChannel(d.client(0).server, grpc::InsecureChannelCredentials()));
+  auto unlearn = [&](const std::string& request, const std::string& method) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::UnlearnRequest req;
+    req.set_admin_token(o.admin_token);
+    req.set_request(request);
+    req.set_method(method);
+    v1::UnlearnReply reply;
+    return stub->Unlearn(&ctx, req, &reply);
+  };
+  const std::vector<std::tuple<std::string, std::string, std::string>> bad = {
+      {"client:-1", "ease", "is not a non-negative integer"},
+      {"client:3", "ease", "client 3 does not exist (clients 0..2)"},
+      {"clinet:1", "ease", "unknown kind 'clinet'"},
+      {"samples:1:0.5", "ease", "client:K requests only"},
+      {"client:1", "eas", "unknown unlearning method 'eas'"},
+      {"client:1", "finetune", "'ease' only"}};
+  for (const auto& [request, method, why] : bad) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto st = unlearn(request, method);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << request << " " << method;
+    EXPECT_NE(st.error_message().find(why), std::string::npos) << st.error_message();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  }
 }
 
 TEST(Deployment, UnknownTokenIsRefused) {

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "fl/toy_client.h"
+#include "lethe/fl/federation.h"
+#include "lethe/fl/simulation.h"
 #include "lethe/strategies/registry.h"
 #include "strategies/test_util.h"
 
@@ -155,6 +158,47 @@ TEST(AveragingStrategies, RejectServerState) {
     s->load_state({});  // an empty blob is what they checkpoint
     expect_input_error([&] { s->load_state({{{"m/w", torch::zeros({1})}}, {}}); },
                        {std::string("strategy '") + name + "'", "no server state"});
+  }
+}
+
+// Subtler poisoning than the screening catches (docs/reliability.md): client 0 of seven sends
+// −λ× its honest update every round, an update of ordinary size. Under FedAvg the model's loss
+// on the honest clients' data grows with λ; the robust rules bound the attacker's influence.
+TEST(AveragingStrategies, RobustRulesContainASignFlippingClient) {
+  const auto dir = lethe::testing::test_temp_dir("strategies");
+  // Mean loss on clients 1-6's data of the model `name` ends with when client 0 flips by λ
+  // (λ = -1: it is honest).
+  auto loss = [&](const std::string& name, double lambda) {
+    fl::FlConfig cfg;
+    cfg.strategy = name;
+    cfg.clients = 7;
+    cfg.rounds = 6;
+    cfg.trim_fraction = 0.2;  // one value cut at each end of seven
+    cfg.history_every = 0;
+    cfg.sketch_max_rank = 0;
+    fl::testing::ToyClient client;
+    auto strategy = make_strategy(cfg);
+    fl::SimulationTransport transport(client, cfg, 11);
+    transport.set_answer_hook([lambda](int64_t, int64_t c, fl::FitRes& res) {
+      if (c == 0)
+        for (auto& [n, u] : res.update) u.mul_(-lambda);
+    });
+    fl::Federation fed(cfg, *strategy, transport, cfg.clients,
+                       (dir / fmt::format("{}_{}", name, lambda)).string(), 11);
+    fed.start(client.initial());
+    fed.run();
+    double sum = 0;
+    for (int64_t k = 1; k < 7; ++k) sum += client.evaluate(k, {fed.global(), 6}).loss;
+    return sum / 6;
+  };
+  // Measured: FedAvg 1.42x its honest loss at λ = 3 and 252x at λ = 30; trimmed mean 1.06x and
+  // 1.00x; median 1.05x and 1.05x.
+  const double fedavg = loss("fedavg", -1);
+  EXPECT_GT(loss("fedavg", 3) / fedavg, 1.25);
+  EXPECT_GT(loss("fedavg", 30) / fedavg, 20.0);
+  for (const char* name : {"trimmed_mean", "median"}) {
+    const double honest = loss(name, -1);
+    for (double lambda : {3.0, 30.0}) EXPECT_LT(loss(name, lambda) / honest, 1.15) << name << " λ = " << lambda;
   }
 }
 

@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <limits>
 
 #include "lethe/core/rng.h"
+#include "lethe/core/safetensors.h"
+#include "lethe/fl/history.h"
 #include "lethe/unlearn/ascent.h"
 #include "lethe/unlearn/audit.h"
 #include "lethe/unlearn/contribution.h"
@@ -82,6 +85,17 @@ TEST(Gsd, AModuleNoRetainedClientTouchedIsWhollyExclusive) {
   EXPECT_EQ(gsd.exclusive_directions(), 2);
 }
 
+TEST(Gsd, AFactorThatCannotBeFactorisedIsANumericalErrorNamingTheModule) {
+  TensorMap forget{{"w", torch::randn({6, 2}, torch::kFloat64)}};
+  forget.at("w")[3][1] = std::numeric_limits<double>::quiet_NaN();
+  try {
+    Gsd::compute(forget, {}, {});
+    ADD_FAILURE() << "expected a NumericalError";
+  } catch (const NumericalError& e) {
+    EXPECT_STREQ(e.what(), "GSD of module 'w': orthonormal basis: the 6x2 matrix has non-finite entries");
+  }
+}
+
 TEST(BkeLoss, MatchesTheClosedFormOn2x2AndIgnoresRowsWithoutNegatives) {
   const double a = 2.0, b = 0.5, c = -1.0, d = 1.0;
   auto l = torch::tensor({{a, b}, {c, d}}, torch::kFloat);
@@ -130,6 +144,39 @@ TEST(Ease, WithoutGsdItSubtractsTheWholeStoredContribution) {
   for (const auto& [name, w] : want) EXPECT_TRUE(torch::allclose(out.weights.at(name), w, 1e-5, 1e-6)) << name;
   EXPECT_GT(out.cost.history_bytes_read, 0);
   EXPECT_EQ(out.cost.local_steps, 0);
+}
+
+// A stored sketch that is not finite (a run from before updates were screened, a damaged file)
+// is an error about that record: another client's is left out of the retain basis and listed,
+// the target's stops the request with an error naming the client.
+TEST(Ease, ANonFiniteStoredSketchIsLeftOutOrRefusedByName) {
+  auto run = shared_tiny_run();  // a copy, pointed at a copy of its run folder
+  // Beside the test's temp folder, which run_ease empties for its scratch federations.
+  const std::filesystem::path dir = temp_dir().string() + "_run";
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy(run.run_dir, dir, std::filesystem::copy_options::recursive);
+  run.run_dir = dir.string();
+  const auto history = fl::UpdateHistory::open(run.run_dir + "/history");
+  const int64_t damaged = history.sketched_clients().back();
+  ASSERT_NE(damaged, 0);
+  const auto index = history.index();
+  for (const auto& s : index["sketches"]) {
+    if (s["client"] != damaged) continue;
+    auto sketch = history.sketch(damaged);  // the same layout, so the index's sizes still hold
+    for (auto& [name, t] : sketch) t.fill_(std::numeric_limits<float>::quiet_NaN());
+    write_safetensors(fmt::format("{}/history/sketches/client_{:04}/round_{:04}.safetensors", run.run_dir,
+                                  damaged, s["version"].get<int64_t>()),
+                      sketch);
+  }
+  const auto out = run_ease(run, forget_set_of(run, "client:0"), excision_only("hard"));
+  const auto& bases = out.details["gsd"]["bases"];
+  ASSERT_TRUE(bases.contains("skipped_sketches")) << bases.dump();
+  EXPECT_EQ(bases["skipped_sketches"][0]["client"], damaged);
+  for (const auto& k : bases["retain_clients"]) EXPECT_NE(k, damaged);
+  EXPECT_TRUE(describe_nonfinite(out.weights).empty());
+  lethe::testing::expect_input_error(
+      [&] { run_ease(run, forget_set_of(run, fmt::format("client:{}", damaged)), excision_only("hard")); },
+      {fmt::format("update sketch of client {} is unusable", damaged), "non-finite"});
 }
 
 TEST(Ease, HardGsdMovesMatricesOnlyAlongTheForgetExclusiveBasis) {

@@ -6,6 +6,7 @@
 
 #include "lethe/apps/commands.h"
 #include "lethe/core/error.h"
+#include "lethe/core/strings.h"
 #include "lethe/version.h"
 
 int main(int argc, char** argv) {
@@ -47,13 +48,14 @@ int main(int argc, char** argv) {
     if (action) action();
     return 0;
   } catch (const lethe::InputError& e) {
-    std::cerr << "lethe: error: " << e.what() << "\n";
+    // printable(): a message quoting input bytes stays one valid UTF-8 line.
+    std::cerr << "lethe: error: " << lethe::printable(e.what()) << "\n";
     return 2;
   } catch (const std::exception& e) {
     std::string msg = e.what();
     // LibTorch messages carry a C++ backtrace after the first line; keep the first.
     msg = msg.substr(0, msg.find('\n'));
-    std::cerr << "lethe: error: " << msg << "\n";
+    std::cerr << "lethe: error: " << lethe::printable(msg) << "\n";
     return 1;
   }
 }

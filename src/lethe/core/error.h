@@ -2,6 +2,9 @@
 // Errors. Two kinds reach users:
 //   InputError  — bad usage, config, file, request or message; the CLI exits 2 with one line.
 //   Error       — anything else that fails at run time; the CLI exits 1.
+// NumericalError (an Error) marks a computation on data that produced non-finite values or did
+// not converge (a diverged local training, a sketch's SVD): code that computes on one client's
+// record catches it and refuses that record instead of ending the run (docs/reliability.md).
 // Internal invariants use LETHE_ASSERT (a bug, not a user mistake).
 #include <fmt/format.h>
 
@@ -16,6 +19,11 @@ class Error : public std::runtime_error {
 };
 
 class InputError : public Error {
+ public:
+  using Error::Error;
+};
+
+class NumericalError : public Error {
  public:
   using Error::Error;
 };

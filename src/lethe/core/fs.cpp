@@ -1,6 +1,7 @@
 #include "lethe/core/fs.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <openssl/evp.h>
 #include <unistd.h>
 
@@ -84,6 +85,23 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
     throw Error(fmt::format("cannot write file '{}': {}", path, std::strerror(err)));
   }
   fsync_dir(target.parent_path());
+}
+
+int64_t remove_stale_temporaries(const std::string& dir) {
+  std::error_code ec;
+  if (!fsys::is_directory(dir, ec)) return 0;
+  int64_t removed = 0;
+  for (const auto& e : fsys::recursive_directory_iterator(dir, ec)) {
+    const auto name = e.path().filename().string();
+    const auto at = name.rfind(".tmp.");
+    if (at == std::string::npos || !e.is_regular_file(ec)) continue;
+    const auto digits = name.substr(at + 5);
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const long pid = std::strtol(digits.c_str(), nullptr, 10);
+    if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)) continue;  // alive
+    removed += fsys::remove(e.path(), ec) ? 1 : 0;
+  }
+  return removed;
 }
 
 bool file_exists(const std::string& path) {

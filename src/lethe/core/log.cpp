@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "lethe/core/strings.h"
+
 namespace lethe::log {
 
 Level level() {
@@ -25,7 +27,7 @@ void write(Level lvl, const std::string& msg) {
   std::string line = "[lethe] ";
   if (lvl == Level::kWarn) line += "warning: ";
   if (lvl == Level::kDebug) line += "debug: ";
-  line += msg;
+  line += printable(msg);  // input quoted in a message must not break the line or the encoding
   line += '\n';
   // One fwrite per line keeps lines from different threads whole.
   std::fwrite(line.data(), 1, line.size(), stderr);

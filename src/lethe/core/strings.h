@@ -20,4 +20,10 @@ std::vector<std::string> split(std::string_view s, char sep);
 std::string trim(std::string_view s);
 bool starts_with(std::string_view s, std::string_view prefix);
 
+// `s` made safe to print on one line: valid UTF-8 text is kept as is; every byte of an invalid
+// sequence and of a control character (C0 but tab, DEL, C1) becomes "\xNN". Messages that quote
+// input bytes (a decoder's reason, a file's content) and every log and CLI error line pass
+// through it, so stderr and logs stay valid UTF-8 whatever the input held.
+std::string printable(std::string_view s);
+
 }  // namespace lethe

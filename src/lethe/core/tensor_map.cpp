@@ -129,6 +129,18 @@ double norm(const TensorMap& a) {
   return std::sqrt(sq);
 }
 
+std::string describe_nonfinite(const TensorMap& a) {
+  torch::NoGradGuard no_grad;
+  for (const auto& [name, t] : a) {
+    if (!t.is_floating_point()) continue;
+    const int64_t bad = t.numel() - torch::isfinite(t).sum().item<int64_t>();
+    if (bad > 0)
+      return fmt::format("tensor '{}' has {} non-finite value{} (NaN or ±Inf) of {}", name, bad,
+                         bad == 1 ? "" : "s", t.numel());
+  }
+  return "";
+}
+
 int64_t numel(const TensorMap& a) {
   int64_t n = 0;
   for (const auto& [name, t] : a) n += t.numel();

@@ -30,6 +30,9 @@ TensorMap scale(const TensorMap& a, double s);
 void add_(TensorMap& y, const TensorMap& x, double alpha = 1.0);  // y += alpha·x
 double dot(const TensorMap& a, const TensorMap& b);               // Σ over all entries, float64
 double norm(const TensorMap& a);                                  // Frobenius norm over all
+// "" when every floating-point entry of `a` is finite; else what is not, naming the first such
+// tensor in name order: "tensor 'w' has 3 non-finite values (NaN or ±Inf) of 18".
+std::string describe_nonfinite(const TensorMap& a);
 int64_t numel(const TensorMap& a);
 int64_t nbytes(const TensorMap& a);
 // Throws InputError unless a and b have the same names, shapes and dtypes.

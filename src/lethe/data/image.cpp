@@ -8,6 +8,7 @@
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
 #include "lethe/core/progress.h"
+#include "lethe/core/strings.h"
 #include "lethe/data/dataset.h"
 
 #define STBI_ONLY_PNG
@@ -22,11 +23,19 @@ torch::Tensor decode_image(const std::string& bytes, const std::string& name) {
   LETHE_CHECK(bytes.size() <= static_cast<size_t>(INT32_MAX),
               "image '{}' is not a valid PNG/JPEG: {} bytes is too large", name, bytes.size());
   int w = 0, h = 0, channels = 0;
+  stbi__g_failure_reason = nullptr;  // thread-local: else an earlier image's reason could show
   std::unique_ptr<stbi_uc, decltype(&stbi_image_free)> px(
       stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
                             static_cast<int>(bytes.size()), &w, &h, &channels, 4),
       &stbi_image_free);
-  LETHE_CHECK(px, "image '{}' is not a valid PNG/JPEG: {}", name, stbi_failure_reason());
+  if (!px) {
+    // stb_image may fail without a reason (null), and a reason may quote the file's bytes (a
+    // PNG chunk type, cut short at a zero byte, even to ""): never format a null pointer,
+    // always escape.
+    const char* why = stbi_failure_reason();
+    throw InputError(fmt::format("image '{}' is not a valid PNG/JPEG: {}", name,
+                                 why && *why ? printable(why) : "the decoder gave no reason"));
+  }
   const int64_t n = static_cast<int64_t>(w) * h;
   auto out = torch::empty({3, h, w}, torch::kUInt8);
   uint8_t* dst = out.data_ptr<uint8_t>();

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "lethe/core/error.h"
+#include "lethe/core/fs.h"
 #include "lethe/core/log.h"
 #include "lethe/core/progress.h"
 #include "lethe/core/stopwatch.h"
@@ -27,6 +28,7 @@ constexpr const char* kRemovedClientsKey = "removed_clients";
 json FederationTotals::to_json() const {
   return {{"rounds", rounds},         {"skipped_rounds", skipped_rounds},
           {"client_fits", client_fits}, {"steps", steps},
+          {"refused", refused},
           {"bytes_down", bytes_down}, {"bytes_up", bytes_up},
           {"wall_s", wall_s},         {"train_s", train_s},
           {"checkpoint_s", checkpoint_s}};
@@ -38,6 +40,7 @@ FederationTotals FederationTotals::from_json(const json& j) {
   t.skipped_rounds = j.at("skipped_rounds").get<int64_t>();
   t.client_fits = j.at("client_fits").get<int64_t>();
   t.steps = j.at("steps").get<int64_t>();
+  t.refused = j.value("refused", int64_t{0});  // absent before updates were screened
   t.bytes_down = j.at("bytes_down").get<int64_t>();
   t.bytes_up = j.at("bytes_up").get<int64_t>();
   t.wall_s = j.at("wall_s").get<double>();
@@ -50,6 +53,7 @@ Federation::Federation(const FlConfig& cfg, Strategy& strategy, Transport& trans
                        int64_t num_clients, std::string run_dir, uint64_t seed,
                        MetricsWriter* metrics)
     : cfg_(cfg),
+      screen_(screen_options(cfg)),
       strategy_(strategy),
       transport_(transport),
       num_clients_(num_clients),
@@ -105,6 +109,8 @@ void Federation::apply_unlearning(TensorMap weights, const ForgetLock& lock,
                                   const std::vector<int64_t>& clients) {
   LETHE_CHECK(started_, "the federation has no model: call start() or resume() first");
   check_same_layout(weights, global_, "the unlearned weights");
+  if (auto bad = describe_nonfinite(weights); !bad.empty())
+    throw InputError(fmt::format("the unlearned weights are not finite ({}): the model is unchanged", bad));
   auto& removed = extras_[kRemovedClientsKey].meta["clients"];
   if (!removed.is_array()) removed = json::array();
   for (int64_t c : clients) {
@@ -119,6 +125,14 @@ void Federation::apply_unlearning(TensorMap weights, const ForgetLock& lock,
   save_checkpoint();
   log::info("unlearning applied after round {}: {} client(s) removed, Forget Lock {} directions", round_,
             clients.size(), lock_ ? lock_->directions() : 0);
+}
+
+std::vector<int64_t> Federation::removed_clients() const {
+  std::vector<int64_t> out;
+  if (auto it = extras_.find(kRemovedClientsKey); it != extras_.end())
+    for (const auto& c : it->second.meta.value("clients", json::array())) out.push_back(c.get<int64_t>());
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::vector<UpdateFilter> Federation::active_filters() const {
@@ -175,9 +189,13 @@ void Federation::resume(std::optional<int64_t> round) {
   LETHE_ASSERT(!started_);
   if (!round) {
     round = checkpoints_.latest();
-    LETHE_CHECK(round, "cannot resume: '{}' has no checkpoint (no {}/latest)", run_dir_,
-                checkpoints_.dir());
+    LETHE_CHECK(round,
+                "cannot resume: '{}' has no checkpoint (no {}/latest); start the run again without "
+                "--resume", run_dir_, checkpoints_.dir());
   }
+  // A process killed mid-write leaves its temporary files (write_file_atomic): sweep them.
+  const int64_t swept = remove_stale_temporaries(checkpoints_.dir()) + remove_stale_temporaries(history_.dir());
+  if (swept > 0) log::info("removed {} temporary file(s) a killed run left behind", swept);
   const auto source = checkpoints_.json_path(*round);
   ServerState s = checkpoints_.load(*round);
   check_compatible(s, source);
@@ -242,6 +260,29 @@ void Federation::save_checkpoint() {
   if (cfg_.keep_checkpoints > 0 && !kept.empty()) history_.release(kept.front());
 }
 
+std::optional<TensorMap> Federation::aggregate(int64_t round, const UpdateAggregator& aggregator) {
+  // A failure here is a failure on the clients' data (an overflow, all weights 0): the round
+  // is skipped and the strategy's server-optimiser state rolled back, as if it never ran.
+  const StateBlob before = strategy_.state();
+  std::string failure;
+  try {
+    auto next = strategy_.aggregate_fit(round, global_, aggregator);
+    failure = describe_nonfinite(next);
+    if (failure.empty()) return next;
+  } catch (const std::logic_error&) {
+    throw;  // LETHE_ASSERT: a bug, not the clients' data
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {  // LibTorch's (c10::Error, std::runtime_error) and ours
+    const std::string what = e.what();
+    failure = what.substr(0, what.find('\n'));  // LibTorch appends a backtrace
+  }
+  strategy_.load_state(before);
+  log::warn("round {} skipped: the aggregate of its updates is unusable ({}); the model stays as "
+            "after round {}", round, failure, round_);
+  return std::nullopt;
+}
+
 RoundSummary Federation::run_round() {
   LETHE_CHECK(started_, "the federation has no model: call start() or resume() first");
   const Stopwatch round_clock;
@@ -258,61 +299,125 @@ RoundSummary Federation::run_round() {
   auto aggregator = strategy_.make_aggregator(t);
   double loss_sum = 0;
   const auto filters = active_filters();
+  std::vector<std::pair<int64_t, std::string>> refusals;  // (client, why), in the order decided
+  auto refuse = [&](int64_t client, std::string why) {
+    log::warn("round {}: update of client {} refused: {}", t, client, why);
+    refusals.emplace_back(client, std::move(why));
+  };
+  std::vector<double> counted_norms;
+  // Filters, history, aggregate. A history record that fails numerically (the client's sketch)
+  // leaves no trace and refuses the update, so history and aggregate always hold the same ones.
+  auto count = [&](int64_t client, FitRes& res, double norm) {
+    for (const auto& f : filters) f(client, res.update);
+    try {
+      history_.record(client, res.update, res.num_examples);
+    } catch (const NumericalError& e) {
+      return refuse(client, e.what());
+    }
+    loss_sum += res.loss * double(res.num_examples);
+    sum.num_examples += res.num_examples;
+    sum.steps += res.steps;
+    counted_norms.push_back(norm);
+    aggregator->add(client, std::move(res.update), double(res.num_examples));
+  };
+  // With a relative bound, answers wait (in client order) until the round's median is known.
+  struct Held {
+    int64_t client;
+    FitRes res;
+    double norm;
+  };
+  std::vector<Held> held;
+  int64_t screened_in = 0;  // answers that reached the engine
   const auto reports = transport_.fit(t, global_, instructions, filters, [&](int64_t client,
                                                                             FitRes& res) {
     check_same_layout(global_, res.update, fmt::format("round {}: update of client {}", t, client));
     LETHE_CHECK(res.num_examples >= 0, "round {}: client {} reported {} examples", t, client,
                 res.num_examples);
-    for (const auto& f : filters) f(client, res.update);
-    history_.record(client, res.update, res.num_examples);
-    loss_sum += res.loss * double(res.num_examples);
-    sum.num_examples += res.num_examples;
-    sum.steps += res.steps;
-    aggregator->add(client, std::move(res.update), double(res.num_examples));
+    ++screened_in;
+    double norm = 0;
+    if (auto why = screen_result(res, screen_, norm); !why.empty()) return refuse(client, why);
+    if (screen_.median_k > 0)
+      held.push_back({client, std::move(res), norm});
+    else
+      count(client, res, norm);
   });
+  if (!held.empty()) {
+    std::vector<double> norms;
+    for (const auto& h : held)
+      if (h.res.num_examples > 0) norms.push_back(h.norm);
+    const double bound = median_bound(norms, screen_.median_k);
+    for (auto& h : held) {
+      if (h.norm > bound)
+        refuse(h.client, fmt::format("update norm {:.4g} exceeds fl.screen_median_k = {} x the "
+                                     "round's median norm {:.4g}",
+                                     h.norm, screen_.median_k, bound / screen_.median_k));
+      else
+        count(h.client, h.res, h.norm);
+    }
+    held.clear();
+  }
+  int64_t delivered = 0, refused_by_transport = 0;
   for (const auto& r : reports) {
-    sum.answered += r.outcome == Outcome::kAnswered;
+    delivered += r.outcome == Outcome::kAnswered;
     sum.failed += r.outcome == Outcome::kFailed;
     sum.late += r.outcome == Outcome::kLate;
+    refused_by_transport += r.outcome == Outcome::kRefused;
     sum.response_s = std::max(sum.response_s, r.response_s);
     sum.train_s += r.train_s;
   }
-  LETHE_ASSERT(aggregator->count() == sum.answered);
+  LETHE_ASSERT(screened_in == delivered);
+  // The transport's refusals came first (on upload, or a diverged training), then the engine's.
+  std::vector<std::pair<int64_t, std::string>> transport_refusals;
+  for (const auto& r : reports)
+    for (const auto& why : r.refusals) transport_refusals.emplace_back(r.client, why);
+  refusals.insert(refusals.begin(), transport_refusals.begin(), transport_refusals.end());
+  sum.answered = aggregator->count();
+  sum.refused = static_cast<int64_t>(refusals.size());
+  if (!counted_norms.empty()) {
+    sum.update_norm_max = *std::max_element(counted_norms.begin(), counted_norms.end());
+    sum.update_norm_median = median(std::move(counted_norms));
+  }
   sum.loss = sum.num_examples > 0 ? loss_sum / double(sum.num_examples) : 0.0;
   const int64_t model_bytes = nbytes(global_);
   sum.bytes_down = model_bytes * sum.sampled;
-  sum.bytes_up = model_bytes * sum.answered;
+  sum.bytes_up = model_bytes * delivered;
 
   sum.skipped = sum.answered < cfg_.min_fit_clients;
   if (sum.skipped) {
-    history_.discard_round();
-    log::warn("round {} skipped: {} of {} sampled clients answered ({} failed, {} late), "
+    log::warn("round {} skipped: {} of {} sampled clients counted ({} failed, {} late, {} refused), "
               "fl.min_fit_clients = {}",
-              t, sum.answered, sum.sampled, sum.failed, sum.late, cfg_.min_fit_clients);
-  } else {
-    auto next = strategy_.aggregate_fit(t, global_, *aggregator);
+              t, sum.answered, sum.sampled, sum.failed, sum.late, sum.refused, cfg_.min_fit_clients);
+  } else if (auto next = aggregate(t, *aggregator)) {
     aggregator.reset();
-    history_.commit_round(next);
-    global_ = std::move(next);
+    history_.commit_round(*next);
+    global_ = std::move(*next);
+  } else {
+    sum.skipped = true;
   }
+  if (sum.skipped) history_.discard_round();
   round_ = t;
   sum.round_s = round_clock.seconds();
   totals_.rounds += 1;
   totals_.skipped_rounds += sum.skipped;
-  totals_.client_fits += sum.answered + sum.late;
+  // Every client that trained, counted or not.
+  totals_.client_fits += delivered + sum.late + refused_by_transport;
   totals_.steps += sum.steps;
+  totals_.refused += sum.refused;
   totals_.bytes_down += sum.bytes_down;
   totals_.bytes_up += sum.bytes_up;
   totals_.wall_s += sum.round_s;
   totals_.train_s += sum.train_s;
 
   if (metrics_) {
+    for (const auto& [client, why] : refusals)
+      metrics_->write("fl_refused", {{"round", t}, {"client", client}, {"reason", why}});
     const auto usage = history_.usage();
     metrics_->write("fl_round", {{"round", t},
                                  {"sampled", sum.sampled},
                                  {"answered", sum.answered},
                                  {"failed", sum.failed},
                                  {"late", sum.late},
+                                 {"refused", sum.refused},
                                  {"skipped", sum.skipped},
                                  {"loss", sum.loss},
                                  {"num_examples", sum.num_examples},
@@ -322,6 +427,8 @@ RoundSummary Federation::run_round() {
                                  {"round_s", sum.round_s},
                                  {"train_s", sum.train_s},
                                  {"response_s", sum.response_s},
+                                 {"update_norm_median", sum.update_norm_median},
+                                 {"update_norm_max", sum.update_norm_max},
                                  {"history_full_bytes", usage.full_bytes},
                                  {"history_sketch_bytes", usage.sketch_bytes}});
   }

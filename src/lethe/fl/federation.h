@@ -1,10 +1,16 @@
 #pragma once
 // The round engine. Round t (1-based): the strategy picks clients from the population (minus
-// excluded clients); the transport trains them from θ^{t−1}; every answer passes the server's
-// update filters, goes into the history and into the strategy's aggregator (streaming: one
-// update in memory at a time for averaging rules); with at least min_fit_clients answers the
-// strategy makes θ^t, else the round is skipped (logged; model, strategy state and history
-// unchanged). Server state is checkpointed every checkpoint_every rounds and after the last.
+// excluded clients); the transport trains them from θ^{t−1}; every answer is screened
+// (screening.h: non-finite values and norm bounds refuse it), passes the server's update
+// filters, goes into the history and into the strategy's aggregator (streaming: one update in
+// memory at a time for averaging rules, unless fl.screen_median_k holds the round's answers
+// until its median is known); with at least min_fit_clients counted answers the strategy makes
+// θ^t, else the round is skipped (logged; model, strategy state and history unchanged).
+//
+// Nothing computed from client data ends the run: an update whose history record fails
+// numerically (its sketch) is refused like a screened one; an aggregate that fails or is not
+// finite skips the round (the strategy's state rolled back). Server state is checkpointed every
+// checkpoint_every rounds and after the last.
 //
 // Determinism: given config, seed, population, exclusions, filters and thread count, the final
 // weights are bit-identical — whether or not the run was interrupted and resumed.
@@ -25,6 +31,7 @@
 #include "lethe/fl/fl_config.h"
 #include "lethe/fl/forget_lock.h"
 #include "lethe/fl/history.h"
+#include "lethe/fl/screening.h"
 #include "lethe/fl/server_state.h"
 #include "lethe/fl/strategy.h"
 #include "lethe/fl/transport.h"
@@ -33,7 +40,10 @@ namespace lethe::fl {
 
 struct RoundSummary {
   int64_t round = 0;
-  int64_t sampled = 0, answered = 0, failed = 0, late = 0;
+  // answered: counted in the aggregate; refused: results refused by the transport (malformed or
+  // non-finite uploads, a diverged training) or by the screening (a client may be refused more
+  // than once: a deployed client may retry).
+  int64_t sampled = 0, answered = 0, failed = 0, late = 0, refused = 0;
   bool skipped = false;
   double loss = 0.0;           // example-weighted mean local loss of the answers
   int64_t num_examples = 0;    // Σ n_k over the answers
@@ -42,12 +52,16 @@ struct RoundSummary {
   double round_s = 0.0;        // wall time
   double train_s = 0.0;        // of which clients' local optimisation (the rest is overhead)
   double response_s = 0.0;     // slowest (simulated) answer
+  // ‖Δ_k‖ of the counted updates as they arrived (before the update filters); 0 when none.
+  // What fl.screen_max_norm and fl.screen_median_k are set against.
+  double update_norm_median = 0.0, update_norm_max = 0.0;
 };
 
 // Cumulative cost of the run (kept across resume): what unlearning reports compare.
 struct FederationTotals {
   int64_t rounds = 0, skipped_rounds = 0;
   int64_t client_fits = 0, steps = 0;
+  int64_t refused = 0;      // Σ RoundSummary::refused
   int64_t bytes_down = 0, bytes_up = 0;
   double wall_s = 0.0;      // Σ round_s
   double train_s = 0.0;     // Σ clients' local optimisation seconds within wall_s
@@ -86,7 +100,10 @@ class Federation {
   // on_round): θ becomes `weights` (θ's layout), a non-empty `lock` replaces the Forget Lock, and
   // `clients` leave the federation (sampled as usual, then dropped, like excluded clients). Saved
   // at once as the current round's checkpoint, so all of it survives --resume.
+  // InputError, and nothing changed, when `weights` has a non-finite entry.
   void apply_unlearning(TensorMap weights, const ForgetLock& lock, const std::vector<int64_t>& clients);
+  // Clients apply_unlearning() removed, ascending.
+  std::vector<int64_t> removed_clients() const;
   // State that whoever installs a hook needs back on resume; saved with every checkpoint.
   void set_extra_state(const std::string& key, StateBlob blob);
   const StateBlob* extra_state(const std::string& key) const;
@@ -116,11 +133,15 @@ class Federation {
  private:
   std::vector<int64_t> population() const;
   std::vector<UpdateFilter> active_filters() const;
+  // θ^t from the round's aggregate, or nullopt (logged) when aggregation failed or its result
+  // is not finite; the strategy's state is then as before the call.
+  std::optional<TensorMap> aggregate(int64_t round, const UpdateAggregator& aggregator);
   void save_checkpoint();
   ServerState current_state() const;
   void check_compatible(const ServerState& s, const std::string& source) const;
 
   FlConfig cfg_;
+  ScreenOptions screen_;
   Strategy& strategy_;
   Transport& transport_;
   int64_t num_clients_;

@@ -59,6 +59,12 @@ struct FlConfig {
   double sketch_energy = 0.97;
   int64_t sketch_max_rank = 32;    // 0 = no sketches
   double history_budget_mb = 0.0;  // 0 = unlimited; over it the oldest full rounds are dropped
+  // Screening of client updates before they count (screening.h, docs/reliability.md). An update
+  // with a NaN or ±Inf entry is always refused; these bound its L2 norm ‖Δ_k‖. The absolute
+  // bound is on by default: far above any honest update of Lethe's configs (docs/reliability.md
+  // has the measured norms), far below where float32 aggregation overflows.
+  double screen_max_norm = 1e6;    // 0 = off
+  double screen_median_k = 0.0;    // > 0: refuse ‖Δ_k‖ > k × the round's median norm (0 = off)
   // Server-state checkpoints.
   int64_t checkpoint_every = 1;
   int64_t keep_checkpoints = 2;    // 0 = keep all
@@ -107,6 +113,11 @@ struct FlConfig {
     v("sketch_max_rank", sketch_max_rank, "sketch: rank cap q_max (0 = no sketches)").in(0, 4096);
     v("history_budget_mb", history_budget_mb, "history storage budget in MB (0 = unlimited)")
         .min(0.0);
+    v("screen_max_norm", screen_max_norm,
+      "refuse client updates whose L2 norm exceeds this (0 = off)").min(0.0);
+    v("screen_median_k", screen_median_k,
+      "refuse updates whose norm exceeds k x the round's median norm (0 = off; >= 1; holds the "
+      "round's updates in memory)").in(0.0, 1e6);
     v("checkpoint_every", checkpoint_every, "rounds between server-state checkpoints").min(1);
     v("keep_checkpoints", keep_checkpoints, "checkpoints kept (0 = all)").min(0);
   }

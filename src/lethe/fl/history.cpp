@@ -106,27 +106,35 @@ void UpdateHistory::begin_round(int64_t round, const TensorMap& global_before) {
 
 void UpdateHistory::record(int64_t client, const TensorMap& update, int64_t num_examples) {
   LETHE_ASSERT(open_round_ > 0 && !pending_sketches_.count(client));
+  // The sketch is computed before anything is written: when it fails (NumericalError) this
+  // update leaves no trace, and the engine refuses it.
+  TensorMap next;
+  SketchVersion v;
+  v.version = open_round_;
+  if (opts_.sketch.max_rank > 0) {
+    TensorMap old;
+    if (auto it = sketches_.find(client); it != sketches_.end())
+      old = read_checked(sketch_file(client, it->second.version), it->second.bytes,
+                         dir_ + "/index.json");
+    for (const auto& [module, delta] : opts_.module_deltas(*global_before_, update)) {
+      auto prev = old.find(module);
+      torch::Tensor s;
+      try {
+        s = update_sketch(prev == old.end() ? torch::Tensor() : prev->second, delta, opts_.sketch);
+      } catch (const NumericalError& e) {
+        throw NumericalError(fmt::format("its sketch of '{}' cannot be kept: {}", module, e.what()));
+      }
+      if (!s.defined()) continue;
+      v.ranks[module] = s.size(1);
+      next.emplace(module, std::move(s));
+    }
+  }
   if (pending_full_) {
     auto& rec = pending_full_->record;
     LETHE_ASSERT(rec.clients.empty() || rec.clients.back() < client);
     rec.clients.push_back(client);
     rec.num_examples.push_back(num_examples);
     pending_full_->client_bytes.push_back(write_tensors(client_file(open_round_, client), update));
-  }
-  if (opts_.sketch.max_rank <= 0) return;
-  TensorMap old;
-  if (auto it = sketches_.find(client); it != sketches_.end())
-    old = read_checked(sketch_file(client, it->second.version), it->second.bytes,
-                       dir_ + "/index.json");
-  TensorMap next;
-  SketchVersion v;
-  v.version = open_round_;
-  for (const auto& [module, delta] : opts_.module_deltas(*global_before_, update)) {
-    auto prev = old.find(module);
-    auto s = update_sketch(prev == old.end() ? torch::Tensor() : prev->second, delta, opts_.sketch);
-    if (!s.defined()) continue;
-    v.ranks[module] = s.size(1);
-    next.emplace(module, std::move(s));
   }
   if (next.empty()) return;
   v.bytes = write_tensors(sketch_file(client, open_round_), next);

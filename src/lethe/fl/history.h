@@ -69,6 +69,7 @@ class UpdateHistory {
   // --- writing, one round at a time (the engine) ---
   // global_before must stay alive and unchanged until commit_round or discard_round.
   void begin_round(int64_t round, const TensorMap& global_before);
+  // NumericalError, with nothing written, when the client's sketch cannot be computed.
   void record(int64_t client, const TensorMap& update, int64_t num_examples);
   // Writes the increment, applies the budget, writes index.json.
   void commit_round(const TensorMap& global_after);

@@ -42,9 +42,12 @@ TensorMap take_prefixed(TensorMap& all, const std::string& prefix) {
 }  // namespace
 
 bool resumable_key(const std::string& key) {
+  // Screening may be tightened on a running federation (e.g. after an attack shows in the
+  // refusals), so its keys may change on resume too.
   static const std::set<std::string> keys = {"rounds",           "evaluate_every",
                                              "fraction_evaluate", "checkpoint_every",
-                                             "keep_checkpoints", "history_budget_mb"};
+                                             "keep_checkpoints", "history_budget_mb",
+                                             "screen_max_norm",  "screen_median_k"};
   return keys.count(key) > 0;
 }
 

@@ -34,7 +34,8 @@ struct ServerState {
   nlohmann::json counters = nlohmann::json::object();
 };
 
-// [fl] keys a resumed run may change: they do not alter the trajectory of the weights.
+// [fl] keys a resumed run may change: they do not alter the trajectory of the weights, or (the
+// screening bounds) alter it only by refusing updates, as an operator may decide mid-run.
 bool resumable_key(const std::string& key);
 
 class CheckpointStore {

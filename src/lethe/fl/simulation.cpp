@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "lethe/core/error.h"
+#include "lethe/core/log.h"
 #include "lethe/fl/sampling.h"
 
 namespace lethe::fl {
@@ -30,7 +31,16 @@ std::vector<ClientReport> SimulationTransport::fit(int64_t round, const TensorMa
       report.outcome = Outcome::kFailed;
       continue;
     }
-    FitRes res = client_.fit(ins.client, FitIns{global, round, seed_, ins.config, gradient_filters});
+    FitRes res;
+    try {
+      res = client_.fit(ins.client, FitIns{global, round, seed_, ins.config, gradient_filters});
+    } catch (const NumericalError& e) {
+      log::warn("round {}: client {} refused: {}", round, ins.client, e.what());
+      report.outcome = Outcome::kRefused;
+      report.refusals.push_back(e.what());
+      continue;
+    }
+    if (answer_hook_) answer_hook_(round, ins.client, res);
     report.train_s = res.train_s;
     const double slowdown = fault == Fault::kStraggler ? cfg_.straggler_slowdown : 1.0;
     report.response_s = double(res.steps) * cfg_.sim_step_s * slowdown;

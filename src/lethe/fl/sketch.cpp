@@ -25,6 +25,21 @@ int64_t energy_rank(const torch::Tensor& singular_values, double energy, int64_t
   return std::min(r, max_rank);
 }
 
+std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> thin_svd(const torch::Tensor& m,
+                                                                  const std::string& what) {
+  if (!torch::isfinite(m).all().item<bool>())
+    throw NumericalError(fmt::format("{}: the {}x{} matrix has non-finite entries", what, m.size(0), m.size(1)));
+  try {
+    return torch::linalg_svd(m, /*full_matrices=*/false);
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {  // LAPACK's failure, as LibTorch reports it
+    const std::string msg = e.what();
+    throw NumericalError(fmt::format("{}: the SVD of a {}x{} matrix failed ({})", what, m.size(0),
+                                     m.size(1), msg.substr(0, msg.find('\n'))));
+  }
+}
+
 torch::Tensor update_sketch(const torch::Tensor& sketch, const torch::Tensor& delta,
                             const SketchOptions& opts) {
   LETHE_ASSERT(delta.dim() == 2);
@@ -37,10 +52,14 @@ torch::Tensor update_sketch(const torch::Tensor& sketch, const torch::Tensor& de
     LETHE_ASSERT(sketch.dim() == 2 && sketch.size(0) == delta.size(0));
     m = torch::cat({sketch.to(torch::kFloat64), m}, 1);
   }
-  auto [u, s, vh] = torch::linalg_svd(m, /*full_matrices=*/false);
+  auto [u, s, vh] = thin_svd(m, "update sketch");
   const int64_t r = energy_rank(s, opts.energy, opts.max_rank);
   if (r == 0) return {};
-  return (u.narrow(1, 0, r) * s.narrow(0, 0, r)).to(torch::kFloat32).contiguous();
+  auto out = (u.narrow(1, 0, r) * s.narrow(0, 0, r)).to(torch::kFloat32).contiguous();
+  if (!torch::isfinite(out).all().item<bool>())
+    throw NumericalError(fmt::format("update sketch: σ₁ = {:.4g} overflows float32",
+                                     s[0].item<double>()));
+  return out;
 }
 
 torch::Tensor lora_delta_factor(const torch::Tensor& b_k, const torch::Tensor& a_k,
@@ -49,7 +68,7 @@ torch::Tensor lora_delta_factor(const torch::Tensor& b_k, const torch::Tensor& a
   auto b = torch::cat({b_k.to(torch::kFloat64), -b_t.to(torch::kFloat64)}, 1);   // d × 2r
   auto a = torch::cat({a_k.to(torch::kFloat64), a_t.to(torch::kFloat64)}, 0);    // 2r × n
   auto [q, r] = torch::linalg_qr(b, "reduced");
-  auto [u, s, vh] = torch::linalg_svd(r.matmul(a), /*full_matrices=*/false);
+  auto [u, s, vh] = thin_svd(r.matmul(a), "LoRA update factor");
   return q.matmul(u) * s;
 }
 

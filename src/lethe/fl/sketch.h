@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <tuple>
 
 #include "lethe/core/tensor_map.h"
 
@@ -24,9 +25,16 @@ int64_t energy_rank(const torch::Tensor& singular_values, double energy, int64_t
 
 // The sketch after appending `delta` (d × n, any n; often ΔW itself or a left factor from
 // lora_delta_factor). `sketch` (d × q) may be undefined for the first update. float64 maths,
-// float32 result, undefined when the truncated rank is 0.
+// float32 result, undefined when the truncated rank is 0. NumericalError when the input is not
+// finite, the SVD fails, or σ overflows float32: the caller refuses that update.
 torch::Tensor update_sketch(const torch::Tensor& sketch, const torch::Tensor& delta,
                             const SketchOptions& opts);
+
+// torch::linalg_svd(m, full_matrices = false), with a failure (no convergence, non-finite
+// input) turned into a NumericalError naming `what`: factorisations of client data must not
+// end a run with LibTorch's backtrace.
+std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> thin_svd(const torch::Tensor& m,
+                                                                  const std::string& what);
 
 // UΣ (d × ≤2r) of the LoRA update ΔW = B_k·A_k − B_t·A_t (B: d × r, A: r × n) without forming
 // ΔW: thin QR of [B_k, −B_t], then an SVD of the small (2r × n) factor.

@@ -3,6 +3,7 @@
 // talks only to this interface.
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -10,13 +11,18 @@
 
 namespace lethe::fl {
 
-enum class Outcome { kAnswered, kFailed, kLate };
+// kRefused: the client's result came but could not count and no valid one followed (a local
+// training that diverged); the server engine may still refuse an answered result (screening.h).
+enum class Outcome { kAnswered, kFailed, kLate, kRefused };
 
 struct ClientReport {
   int64_t client = 0;
   Outcome outcome = Outcome::kAnswered;
   double response_s = 0.0;  // (simulated) response time; 0 for failures
   double train_s = 0.0;     // its local optimisation seconds (FitRes::train_s), late ones included
+  // Why each result of this client the transport refused this round was refused (a deployed
+  // client's malformed or non-finite uploads, a diverged training), in order.
+  std::vector<std::string> refusals;
 };
 
 // Receives one answer; may consume res.update (move from it).

@@ -9,6 +9,7 @@
 
 #include "lethe/core/error.h"
 #include "lethe/core/log.h"
+#include "lethe/fl/screening.h"
 #include "lethe/rpc/tensor_stream.h"
 #include "lethe/rpc/wire.h"
 #include "lethe/v1/federation.grpc.pb.h"
@@ -52,6 +53,12 @@ struct RemoteSession::Impl {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(kMaxMessageBytes);
     args.SetMaxSendMessageSize(kMaxMessageBytes);
+    // gRPC's own reconnect backoff grows to 120 s while a server is down: after a few restarts of
+    // the server (the kill drill of docs/reliability.md) clients then sat out whole minutes.
+    // Capped like the session's own join backoff, a client is back within ~2 s of the server.
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
     if (!opts.tls.server_name.empty()) args.SetSslTargetNameOverride(opts.tls.server_name);
     channel = grpc::CreateCustomChannel(opts.server, channel_credentials(opts.tls), args);
     stub = v1::Federation::NewStub(channel);
@@ -213,7 +220,23 @@ int64_t RemoteSession::serve(fl::Client& client) {
         if (!global) continue;
         const auto config = fit_config_from_json(task.fit_config_json());
         const std::vector<fl::UpdateFilter> no_filters;
-        fl::FitRes res = client.fit(me, fl::FitIns{*global, task.round(), task.seed(), config, no_filters});
+        fl::FitRes res;
+        std::string failure;
+        try {
+          res = client.fit(me, fl::FitIns{*global, task.round(), task.seed(), config, no_filters});
+          failure = fl::nonfinite_result(res);
+        } catch (const NumericalError& e) {
+          failure = e.what();
+        }
+        if (!failure.empty()) {
+          // The server refuses such a result anyway: say so at once, so that the round need not
+          // wait for this client, and serve the next rounds (θ changes, the next may go well).
+          log::warn("round {}: local training failed ({}): reported to the server", task.round(), failure);
+          v1::ResultMeta meta;
+          meta.set_error(failure);
+          s.upload(task.task_id(), meta, nullptr);
+          break;
+        }
         v1::ResultMeta meta;
         meta.set_num_examples(res.num_examples);
         meta.set_loss(res.loss);

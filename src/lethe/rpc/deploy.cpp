@@ -1,5 +1,7 @@
 #include "lethe/rpc/deploy.h"
 
+#include <algorithm>
+
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
 #include "lethe/core/log.h"
@@ -16,6 +18,26 @@
 
 namespace lethe::rpc {
 
+unlearn::Request check_live_request(const experiment::ExperimentConfig& cfg, int64_t num_clients,
+                                    const std::string& text, const std::string& method) {
+  // Runs on gRPC threads: serve_experiment fills the registry before serving, so that this call
+  // (for other callers) only reads it there.
+  unlearn::register_builtin_unlearners();
+  unlearn::unlearners().get(method);  // an unknown name lists the valid ones
+  LETHE_CHECK(method == "ease",
+              "a running federation honours method 'ease' only, not '{}': the others need rounds of "
+              "their own (run `lethe unlearn --run` on the run folder)", method);
+  LETHE_CHECK(cfg.model.init.empty(),
+              "a running federation started from pretrained weights (model.init) cannot unlearn "
+              "live yet: run `lethe unlearn --run` on the run folder");
+  const auto request = unlearn::parse_request(text);
+  LETHE_CHECK(request.is_client(),
+              "a running federation honours client:K requests only; '{}' needs the holders' data", text);
+  LETHE_CHECK(request.client < num_clients, "request '{}': client {} does not exist (clients 0..{})",
+              text, request.client, num_clients - 1);
+  return request;
+}
+
 namespace {
 
 // EASE on the running federation, between two rounds: GSD on the stored sketches and the
@@ -25,12 +47,11 @@ namespace {
 nlohmann::json unlearn_live(fl::Federation& fed, const experiment::RunScope& scope,
                             const unlearn::UnlearnConfig& live, const std::string& text,
                             const std::string& method) {
-  LETHE_CHECK(method == "ease",
-              "a running federation honours method 'ease' only, not '{}': the others need rounds of "
-              "their own (run `lethe unlearn --run` on the run folder)", method);
-  const auto request = unlearn::parse_request(text);
-  LETHE_CHECK(request.is_client(),
-              "a running federation honours client:K requests only; '{}' needs the holders' data", text);
+  const auto request = check_live_request(scope.cfg, scope.clients.num_clients(), text, method);
+  const auto removed = fed.removed_clients();
+  LETHE_CHECK(!std::binary_search(removed.begin(), removed.end(), request.client),
+              "request '{}': client {} already left the federation (unlearned earlier)", text,
+              request.client);
   const auto forget = unlearn::make_forget_set(request, scope.ds, scope.clients, scope.ctx.seed());
   auto u = live;
   u.ease_recovery_rounds = 0;  // the federation's next rounds recover, under the lock
@@ -41,7 +62,6 @@ nlohmann::json unlearn_live(fl::Federation& fed, const experiment::RunScope& sco
   make_dirs(dir);
   const unlearn::UnlearnInputs in{scope.cfg, scope.ctx, scope.ds,  scope.tokens,   scope.clients, forget,
                                   original,  model_cfg, u,        scope.run_dir, dir};
-  unlearn::register_builtin_unlearners();
   const Stopwatch clock;
   auto out = unlearn::unlearners().get("ease").factory()->run(in);
   const double wall = clock.seconds();
@@ -76,6 +96,7 @@ nlohmann::json serve_experiment(const experiment::ExperimentConfig& cfg, const s
   // Bad TLS files or allow-list fail now, before the run folder is written.
   server_credentials(opts.tls);
   TokenList::load(opts.tokens);
+  unlearn::register_builtin_unlearners();  // filled before any request arrives: checks read it
   auto resolved = cfg;
   const std::string toml = config::to_toml(resolved);
   experiment::RunOptions run;
@@ -94,7 +115,11 @@ nlohmann::json serve_experiment(const experiment::ExperimentConfig& cfg, const s
     info.assignment = [clients](int64_t k) {
       return nlohmann::json{{"client", k}, {"train", clients.train[k]}, {"val", clients.val[k]}}.dump();
     };
-    auto transport = std::make_unique<RpcTransport>(opts, std::move(info));
+    const int64_t num_clients = info.num_clients;
+    auto transport = std::make_unique<RpcTransport>(
+        opts, std::move(info), [&cfg, num_clients](const std::string& request, const std::string& method) {
+          check_live_request(cfg, num_clients, request, method);
+        });
     served = transport.get();
     // Where clients reach this run (port 0 in --listen picks one): scripts read it from here.
     const auto host = opts.listen.substr(0, opts.listen.rfind(':'));

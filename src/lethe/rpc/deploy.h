@@ -11,6 +11,7 @@
 #include "lethe/experiment/experiment.h"
 #include "lethe/rpc/client.h"
 #include "lethe/rpc/server.h"
+#include "lethe/unlearn/request.h"
 #include "lethe/unlearn/unlearn_config.h"
 
 namespace lethe::rpc {
@@ -23,6 +24,13 @@ namespace lethe::rpc {
 nlohmann::json serve_experiment(const experiment::ExperimentConfig& cfg, const std::string& out_dir,
                                 const ServerOptions& opts, bool resume,
                                 const unlearn::UnlearnConfig& live = {});
+
+// What a running federation of `num_clients` clients can honour: EASE on a client:K request for
+// one of them, on a run trained from scratch (no model.init). InputError naming what is wrong
+// otherwise (syntax, unknown client, unknown method, a method that cannot run live). The server
+// checks every request with it on receipt, so that a bad one is refused at once, never queued.
+unlearn::Request check_live_request(const experiment::ExperimentConfig& cfg, int64_t num_clients,
+                                    const std::string& request, const std::string& method);
 
 // Joins the server, trains as client opts.client until the run ends; returns the tasks answered.
 // `overrides` may set run.threads, run.device and run.precision only: everything else that

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -14,6 +15,8 @@
 
 #include "lethe/core/error.h"
 #include "lethe/core/log.h"
+#include "lethe/core/strings.h"
+#include "lethe/fl/screening.h"
 #include "lethe/rpc/tensor_stream.h"
 #include "lethe/rpc/wire.h"
 #include "lethe/v1/federation.grpc.pb.h"
@@ -47,9 +50,10 @@ struct Task {
   v1::Task::Kind kind = v1::Task::FIT;
   int64_t round = 0;
   std::string config_json;
-  enum class State { kOpen, kAnswered, kFailed } state = State::kOpen;
+  enum class State { kOpen, kAnswered, kFailed, kRefused } state = State::kOpen;
   Clock::time_point issued;
   double response_s = 0.0;
+  std::vector<std::string> refusals;  // why each refused upload of this task was refused
   fl::FitRes fit;
   fl::EvaluateRes eval;
 };
@@ -69,6 +73,7 @@ struct PendingUnlearn {
 struct RpcTransport::Impl final : public v1::Federation::Service {
   ServerOptions opts;
   JoinInfo info;
+  UnlearnCheck unlearn_check;
   TokenList tokens;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
@@ -85,7 +90,8 @@ struct RpcTransport::Impl final : public v1::Federation::Service {
   std::set<std::string> told_to_stop;
   std::deque<std::shared_ptr<PendingUnlearn>> unlearn_queue;
 
-  Impl(const ServerOptions& o, JoinInfo i) : opts(o), info(std::move(i)), tokens(TokenList::load(o.tokens)) {}
+  Impl(const ServerOptions& o, JoinInfo i, UnlearnCheck check)
+      : opts(o), info(std::move(i)), unlearn_check(std::move(check)), tokens(TokenList::load(o.tokens)) {}
 
   // --- session bookkeeping (call with mu held) ---
   Session* find_session(const std::string& id) {
@@ -212,6 +218,13 @@ struct RpcTransport::Impl final : public v1::Federation::Service {
     return grpc::Status::OK;
   }
 
+  // Notes a refused upload on its task (counted in the round's report) if the task is still open.
+  void note_refusal(const std::string& session, uint64_t task_id, const std::string& why) {
+    std::lock_guard lock(mu);
+    Task* t = nullptr;
+    if (open_task(session, task_id, &t).ok()) t->refusals.push_back(why);
+  }
+
   grpc::Status Download(grpc::ServerContext* ctx, const v1::DownloadRequest* req,
                         grpc::ServerWriter<v1::TensorChunk>* writer) override {
     std::shared_ptr<const TensorMap> weights;
@@ -242,6 +255,23 @@ struct RpcTransport::Impl final : public v1::Federation::Service {
       kind = t->kind;
       client = sessions.at(meta.session()).client;
     }
+    if (!meta.error().empty()) {
+      if (reader->Read(&msg))
+        return error(grpc::StatusCode::INVALID_ARGUMENT, "a result that reports an error carries no tensors");
+      // Capped: a client's words go into the log and the metrics.
+      const std::string why = "the client reports: " + printable(meta.error().substr(0, 512));
+      log::warn("client {}: task {} refused: {}", client, meta.task_id(), why);
+      std::lock_guard lock(mu);
+      Task* t = nullptr;
+      if (auto st = open_task(meta.session(), meta.task_id(), &t); !st.ok()) return st;
+      t->state = Task::State::kRefused;
+      t->refusals.push_back(why);
+      t->response_s = seconds_since(t->issued);
+      reply->set_accepted(false);
+      reply->set_reason("recorded as refused: " + why);
+      cv.notify_all();
+      return grpc::Status::OK;
+    }
     fl::FitRes fit;
     fl::EvaluateRes eval;
     try {
@@ -252,6 +282,10 @@ struct RpcTransport::Impl final : public v1::Federation::Service {
           LETHE_CHECK(msg.has_chunk(), "a second meta in one upload");
           assembler.add(msg.chunk());
         }
+        if (ctx->IsCancelled()) {  // the client (or its connection) died mid-upload: not a refusal
+          log::warn("client {}: upload for task {} broke off; the task stays open", client, meta.task_id());
+          return error(grpc::StatusCode::CANCELLED, "the upload broke off");
+        }
         fit.update = assembler.finish();
         fit.num_examples = meta.num_examples();
         fit.loss = meta.loss();
@@ -259,15 +293,24 @@ struct RpcTransport::Impl final : public v1::Federation::Service {
         fit.train_s = meta.train_s();
         fit.metrics = nlohmann::json::parse(meta.metrics_json().empty() ? "{}" : meta.metrics_json());
         LETHE_CHECK(fit.metrics.is_object(), "metrics are not a JSON object");
+        // Values are checked before they count: a NaN or ±Inf update is refused here, and the
+        // task stays open for a correct one (the engine screens norms once the round is in).
+        const auto bad = fl::nonfinite_result(fit);
+        LETHE_CHECK(bad.empty(), "{}", bad);
       } else {
         LETHE_CHECK(!reader->Read(&msg), "an evaluation result carries no tensors");
         eval.num_examples = meta.num_examples();
         eval.loss = meta.loss();
         eval.metrics = metrics_from_json(meta.metrics_json());
+        LETHE_CHECK(std::isfinite(eval.loss), "reported loss is {}", eval.loss);
+        for (const auto& [name, v] : eval.metrics)
+          LETHE_CHECK(std::isfinite(v), "metric '{}' is {}", printable(name), v);
       }
     } catch (const std::exception& e) {
-      log::warn("client {}: upload for task {} rejected: {}", client, meta.task_id(), e.what());
-      return error(grpc::StatusCode::INVALID_ARGUMENT, e.what());
+      const std::string why = printable(e.what());
+      log::warn("client {}: upload for task {} refused: {}", client, meta.task_id(), why);
+      note_refusal(meta.session(), meta.task_id(), why);
+      return error(grpc::StatusCode::INVALID_ARGUMENT, why);
     }
     std::lock_guard lock(mu);
     Task* t = nullptr;
@@ -292,6 +335,16 @@ struct RpcTransport::Impl final : public v1::Federation::Service {
     if (!same_token(req->admin_token(), opts.admin_token)) {
       log::warn("{}: unlearning request refused: wrong admin token", ctx->peer());
       return error(grpc::StatusCode::UNAUTHENTICATED, "wrong admin token");
+    }
+    // Validated on receipt: a request the run cannot honour is refused now, never queued.
+    if (unlearn_check) {
+      try {
+        unlearn_check(req->request(), req->method());
+      } catch (const InputError& e) {
+        log::warn("{}: unlearning request '{}' with '{}' refused: {}", ctx->peer(), req->request(),
+                  req->method(), e.what());
+        return error(grpc::StatusCode::INVALID_ARGUMENT, printable(e.what()));
+      }
     }
     auto pending = std::make_shared<PendingUnlearn>();
     pending->request = req->request();
@@ -351,8 +404,8 @@ struct RpcTransport::Impl final : public v1::Federation::Service {
   }
 };
 
-RpcTransport::RpcTransport(const ServerOptions& opts, JoinInfo info)
-    : impl_(std::make_unique<Impl>(opts, std::move(info))) {
+RpcTransport::RpcTransport(const ServerOptions& opts, JoinInfo info, UnlearnCheck unlearn_check)
+    : impl_(std::make_unique<Impl>(opts, std::move(info), std::move(unlearn_check))) {
   LETHE_CHECK(opts.heartbeat_s > 0 && opts.round_timeout_s > 0 && opts.deadline_s >= 0,
               "heartbeat, deadline and round timeout must be positive");
   grpc::ServerBuilder builder;
@@ -428,11 +481,13 @@ std::vector<fl::ClientReport> RpcTransport::fit(int64_t round, const TensorMap& 
     fl::ClientReport r;
     r.client = ins.client;
     r.outcome = t.state == Task::State::kAnswered ? fl::Outcome::kAnswered
-                : t.state == Task::State::kFailed ? fl::Outcome::kFailed
-                                                  : fl::Outcome::kLate;
+                : t.state == Task::State::kFailed  ? fl::Outcome::kFailed
+                : t.state == Task::State::kRefused ? fl::Outcome::kRefused
+                                                   : fl::Outcome::kLate;
     r.response_s = t.response_s;
     r.train_s = t.fit.train_s;
-    if (r.outcome != fl::Outcome::kAnswered)
+    r.refusals = t.refusals;
+    if (r.outcome == fl::Outcome::kFailed || r.outcome == fl::Outcome::kLate)
       log::warn("round {}: client {} {}", round, ins.client,
                 r.outcome == fl::Outcome::kFailed ? "failed (not connected or gone)" : "missed the deadline");
     reports.push_back(r);

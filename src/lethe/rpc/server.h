@@ -9,9 +9,12 @@
 // round's deadline passes: a client whose heartbeats stop (killed, network gone) fails, one
 // still working at the deadline is late (dropped, as a straggler in simulation). Answers reach
 // the Federation in ascending client id, so aggregation is as deterministic as in simulation.
-// Every malformed call gets a gRPC error status and is logged; the server stays up. An operator
-// holding the admin token may send unlearning requests (Unlearn); they wait until the run
-// handles them between two rounds (serve_unlearning).
+// Every malformed call gets a gRPC error status and is logged; the server stays up. An uploaded
+// update with a NaN or ±Inf entry is refused like a malformed one (INVALID_ARGUMENT naming the
+// tensor; the task stays open) and counted in the client's report; a client that reports its
+// training failed (ResultMeta.error) closes its task as refused. An operator holding the admin
+// token may send unlearning requests (Unlearn): checked on receipt (UnlearnCheck), they wait
+// until the run handles them between two rounds (serve_unlearning).
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -42,6 +45,11 @@ struct ServerOptions {
 using UnlearnHandler =
     std::function<nlohmann::json(const std::string& request, const std::string& method)>;
 
+// Checks an unlearning request on receipt, on a gRPC thread (so it must be thread-safe):
+// InputError for a request the run can never honour (syntax, unknown client or method, a method
+// that cannot run live). Such a request is refused at once with INVALID_ARGUMENT, never queued.
+using UnlearnCheck = std::function<void(const std::string& request, const std::string& method)>;
+
 // What a joining client is told.
 struct JoinInfo {
   std::string config_toml;                            // the run's resolved config
@@ -53,7 +61,7 @@ struct JoinInfo {
 class RpcTransport final : public fl::Transport {
  public:
   // Starts listening; InputError for an address that cannot be bound or bad TLS/token files.
-  RpcTransport(const ServerOptions& opts, JoinInfo info);
+  RpcTransport(const ServerOptions& opts, JoinInfo info, UnlearnCheck unlearn_check = {});
   ~RpcTransport() override;  // tells connected clients to stop, then shuts the server down
 
   int port() const;

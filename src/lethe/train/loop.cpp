@@ -74,7 +74,8 @@ double descend(torch::optim::Optimizer& opt, const torch::Tensor& loss, double c
   const double factor = clip_and_step(opt, clip_grad);
   if (clip_factor) *clip_factor = factor;
   const double l = loss.item<double>();
-  LETHE_ENSURE(std::isfinite(l), "{} diverged: loss is {} (lower train.lr?)", who, l);
+  if (!std::isfinite(l))
+    throw NumericalError(fmt::format("{} diverged: loss is {} (lower train.lr?)", who, l));
   return l;
 }
 
@@ -90,7 +91,7 @@ double train_step(models::Clip& model, torch::optim::Optimizer& opt, const Batch
   if (hooks.after_backward) hooks.after_backward();
   clip_and_step(opt, cfg.clip_grad);
   const double l = loss.item<double>();
-  LETHE_ENSURE(std::isfinite(l), "training diverged: loss is {} (lower train.lr?)", l);
+  if (!std::isfinite(l)) throw NumericalError(fmt::format("training diverged: loss is {} (lower train.lr?)", l));
   if (times) *times = {forward_end, backward_end - forward_end, clock.seconds() - backward_end};
   return l;
 }

@@ -35,8 +35,9 @@ void clear_grads(torch::optim::Optimizer& opt);
 // the factor the gradients were scaled by (1 when not clipped).
 double clip_and_step(torch::optim::Optimizer& opt, double clip_grad);
 
-// Clears the gradients, back-propagates `loss`, clips and steps; returns the loss value. Error
-// naming `who` when it is not finite. `clip_factor`: clip_and_step's factor.
+// Clears the gradients, back-propagates `loss`, clips and steps; returns the loss value.
+// NumericalError naming `who` when it is not finite (a federated client's divergence is then
+// refused by the server, not the end of the run). `clip_factor`: clip_and_step's factor.
 double descend(torch::optim::Optimizer& opt, const torch::Tensor& loss, double clip_grad,
                const std::string& who, double* clip_factor = nullptr);
 

@@ -56,6 +56,17 @@ struct Factors {
   int64_t local_steps = 0;
 };
 
+// Whether client k's stored sketch may join a retain basis. A record that is not finite (a run
+// from before updates were screened, a damaged file) is an error about that record: left out,
+// logged and listed in `skipped`, never folded into a basis.
+bool finite_sketch(int64_t k, const TensorMap& s, json& skipped) {
+  const auto bad = describe_nonfinite(s);
+  if (bad.empty()) return true;
+  log::warn("ease: the update sketch of client {} is left out of the retain basis: {}", k, bad);
+  skipped.push_back({{"client", k}, {"reason", bad}});
+  return false;
+}
+
 // Client request: the target's sketch against every other client's.
 Factors sketch_factors(const UnlearnInputs& in) {
   const auto history = fl::UpdateHistory::open(in.run_dir + "/history");
@@ -65,18 +76,23 @@ Factors sketch_factors(const UnlearnInputs& in) {
               "ease: the run kept no update sketch of client {} (train with fl.sketch_max_rank > 0)",
               target);
   Factors f;
-  json retained = json::array();
+  json retained = json::array(), skipped = json::array();
   for (int64_t k : sketched) {
     auto s = history.sketch(k);
     f.bytes_read += nbytes(s);
     if (k == target) {
+      const auto bad = describe_nonfinite(s);
+      LETHE_CHECK(bad.empty(), "ease: the stored update sketch of client {} is unusable ({}): no "
+                  "forget basis can be computed from it", target, bad);
       f.forget = std::move(s);
       continue;
     }
+    if (!finite_sketch(k, s, skipped)) continue;
     for (auto& [name, t] : s) f.retain[name].push_back(std::move(t));
     retained.push_back(k);
   }
   f.details = {{"forget", fmt::format("sketch of client {}", target)}, {"retain_clients", retained}};
+  if (!skipped.empty()) f.details["skipped_sketches"] = skipped;
   return f;
 }
 
@@ -128,13 +144,14 @@ Factors gradient_side_factors(const UnlearnInputs& in) {
     for (auto& [name, t] : gradient_factors(in, holder_retain, u.ease_gradient_batches, kRetainGradientTag,
                                             f.local_steps))
       f.retain[name].push_back(std::move(t));
-  json retained = json::array();
+  json retained = json::array(), skipped = json::array();
   if (std::filesystem::exists(in.run_dir + "/history/index.json")) {
     const auto history = fl::UpdateHistory::open(in.run_dir + "/history");
     for (int64_t k : history.sketched_clients()) {
       if (std::binary_search(in.forget.holders.begin(), in.forget.holders.end(), k)) continue;
       auto s = history.sketch(k);
       f.bytes_read += nbytes(s);
+      if (!finite_sketch(k, s, skipped)) continue;
       for (auto& [name, t] : s) f.retain[name].push_back(std::move(t));
       retained.push_back(k);
     }
@@ -142,6 +159,7 @@ Factors gradient_side_factors(const UnlearnInputs& in) {
   f.details = {{"forget", fmt::format("{} gradient batches of D_f", u.ease_gradient_batches)},
                {"retain_clients", retained},
                {"retain_gradient_pairs", holder_retain.size()}};
+  if (!skipped.empty()) f.details["skipped_sketches"] = skipped;
   return f;
 }
 

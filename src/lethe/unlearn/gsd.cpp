@@ -1,6 +1,7 @@
 #include "lethe/unlearn/gsd.h"
 
 #include <cmath>
+#include <optional>
 
 #include "lethe/core/error.h"
 #include "lethe/core/shape.h"
@@ -19,6 +20,32 @@ GsdMode parse_gsd_mode(const std::string& s) {
   throw InputError(fmt::format("EASE GSD mode '{}' is not valid; valid: hard, soft, off", s));
 }
 
+namespace {
+// One module's split; nullopt when its forget factor spans nothing (all zero).
+std::optional<ModuleSplit> split_module(const torch::Tensor& f,
+                                        const std::map<std::string, std::vector<torch::Tensor>>& retain,
+                                        const std::string& name, const GsdOptions& opts) {
+  ModuleSplit m;
+  m.q_forget = orthonormal_basis(f, opts.energy, opts.max_rank);
+  if (m.q_forget.size(1) == 0) return std::nullopt;
+  const int64_t d = f.size(0);
+  m.q_retain = torch::zeros({d, 0}, torch::kFloat64);
+  if (auto it = retain.find(name); it != retain.end() && !it->second.empty()) {
+    std::vector<torch::Tensor> cols;
+    for (const auto& r : it->second) {
+      LETHE_CHECK(r.dim() == 2 && r.size(0) == d, "GSD: retain factor of '{}' is {}, forget's has {} rows",
+                  name, shape_str(r), d);
+      cols.push_back(f64(r));
+    }
+    auto all = torch::cat(cols, 1);
+    m.q_retain = orthonormal_basis(all, opts.energy, all.size(1));
+  }
+  m.split = principal_split(m.q_forget, m.q_retain);
+  m.exclusive = exclusive_basis(m.split, opts.tau);
+  return m;
+}
+}  // namespace
+
 Gsd Gsd::compute(const TensorMap& forget, const std::map<std::string, std::vector<torch::Tensor>>& retain,
                  const GsdOptions& opts) {
   torch::NoGradGuard ng;
@@ -26,24 +53,13 @@ Gsd Gsd::compute(const TensorMap& forget, const std::map<std::string, std::vecto
   g.soft_power_ = opts.soft_power;
   for (const auto& [name, f] : forget) {
     LETHE_CHECK(f.dim() == 2, "GSD: forget factor of '{}' is {}, not a matrix", name, shape_str(f));
-    ModuleSplit m;
-    m.q_forget = orthonormal_basis(f, opts.energy, opts.max_rank);
-    if (m.q_forget.size(1) == 0) continue;
-    const int64_t d = f.size(0);
-    m.q_retain = torch::zeros({d, 0}, torch::kFloat64);
-    if (auto it = retain.find(name); it != retain.end() && !it->second.empty()) {
-      std::vector<torch::Tensor> cols;
-      for (const auto& r : it->second) {
-        LETHE_CHECK(r.dim() == 2 && r.size(0) == d, "GSD: retain factor of '{}' is {}, forget's has {} rows",
-                    name, shape_str(r), d);
-        cols.push_back(f64(r));
-      }
-      auto all = torch::cat(cols, 1);
-      m.q_retain = orthonormal_basis(all, opts.energy, all.size(1));
+    std::optional<ModuleSplit> m;
+    try {
+      m = split_module(f, retain, name, opts);
+    } catch (const NumericalError& e) {
+      throw NumericalError(fmt::format("GSD of module '{}': {}", name, e.what()));
     }
-    m.split = principal_split(m.q_forget, m.q_retain);
-    m.exclusive = exclusive_basis(m.split, opts.tau);
-    g.modules_.emplace(name, std::move(m));
+    if (m) g.modules_.emplace(name, std::move(*m));
   }
   return g;
 }

@@ -27,7 +27,7 @@ torch::Tensor orthonormal_basis(const torch::Tensor& m, double energy, int64_t m
   LETHE_ASSERT(m.dim() == 2);
   torch::NoGradGuard ng;
   if (m.size(1) == 0) return torch::zeros({m.size(0), 0}, torch::kFloat64);
-  auto [u, s, vh] = torch::linalg_svd(f64(m), /*full_matrices=*/false);
+  auto [u, s, vh] = fl::thin_svd(f64(m), "orthonormal basis");
   const int64_t r = fl::energy_rank(s, energy, max_rank);
   return u.narrow(1, 0, r).contiguous();
 }
@@ -44,7 +44,7 @@ PrincipalSplit principal_split(const torch::Tensor& q_forget, const torch::Tenso
               qf.size(0));
   auto overlap = qr.t().matmul(qf);  // r × k: its singular values are cos θ_i
   auto residual = qf - qr.matmul(overlap);
-  auto [u, sines, vh] = torch::linalg_svd(residual, /*full_matrices=*/false);
+  auto [u, sines, vh] = fl::thin_svd(residual, "principal angles");
   sines = sines.clamp(0.0, 1.0);
   // Pair the descending sines with ascending cosines; directions of Q_f beyond Q_r's rank have
   // no partner in Q_r (cos = 0, θ = 90°).

@@ -11,7 +11,8 @@ namespace lethe::unlearn {
 
 // Orthonormal basis (d × r, float64) of the column space of `m` (d × n): its left singular
 // vectors, truncated to the smallest rank keeping `energy` of Σσ², at most max_rank. An
-// all-zero (or empty) `m` gives a d × 0 basis.
+// all-zero (or empty) `m` gives a d × 0 basis. NumericalError (as every SVD here: fl::thin_svd)
+// when `m` is not finite or the SVD fails.
 torch::Tensor orthonormal_basis(const torch::Tensor& m, double energy, int64_t max_rank);
 
 // Principal angles between span(Q_f) (d × k) and span(Q_r) (d × r), both orthonormal.
