@@ -14,7 +14,7 @@ TEST(DatasetRegistry, ListsTheBuiltins) {
   register_builtin_datasets();
   register_builtin_datasets();  // idempotent
   EXPECT_EQ(datasets().names(),
-            std::vector<std::string>({"emoji", "fashion-mnist", "karpathy", "shapes"}));
+            std::vector<std::string>({"emoji", "emoji-styles", "fashion-mnist", "karpathy", "shapes"}));
   for (const auto* e : datasets().entries()) {
     EXPECT_FALSE(e->description.empty()) << e->name;
     EXPECT_EQ(e->description.find('\n'), std::string::npos) << "one line: " << e->name;
@@ -35,7 +35,7 @@ TEST(DatasetRegistry, LoadDispatchesByName) {
     FAIL() << "no error";
   } catch (const InputError& e) {
     EXPECT_THAT(e.what(), HasSubstr("unknown dataset 'shape' (did you mean 'shapes'?); valid: "
-                                    "emoji, fashion-mnist, karpathy, shapes"));
+                                    "emoji, emoji-styles, fashion-mnist, karpathy, shapes"));
   }
 }
 

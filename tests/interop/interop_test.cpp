@@ -159,13 +159,14 @@ TEST(PretrainedStart, TakesTheWeightsArchitectureAndTheConfigsAdapters) {
   const auto weights = (dir / "w.safetensors").string();
   write_safetensors(weights, state_dict(*train::make_model(tiny(), 1)));
   std::ofstream(dir / "m.json") << models::openclip_model_cfg(tiny()).dump();
-  tokenizer().save((dir / "merges.txt").string());
+  tokenizer().save((dir / "vocab.txt").string());  // a name the beside-lookup does not know
   models::ClipConfig user;
   user.init = "openclip:" + weights;
   user.openclip_config = (dir / "m.json").string();
-  user.merges = (dir / "merges.txt").string();
+  user.merges = (dir / "vocab.txt").string();
   user.lora_rank = 3;
-  const auto s = pretrained_start(user, 16);
+  const std::string root = dir.string();
+  const auto s = pretrained_start(user, 16, root);
   EXPECT_EQ(s.arch.vision_width, 32);
   EXPECT_EQ(s.arch.lora_rank, 3);
   EXPECT_TRUE(s.arch.init.empty());  // the architecture stored in checkpoints names no file
@@ -173,16 +174,27 @@ TEST(PretrainedStart, TakesTheWeightsArchitectureAndTheConfigsAdapters) {
   auto model = train::make_model(s.arch, 0);
   models::load_openclip(*model, s.weights);
 
-  expect_input_error([&] { pretrained_start(user, 32); }, {"'data.image_size' = 32", "takes 16px images"});
+  expect_input_error([&] { pretrained_start(user, 32, root); }, {"'data.image_size' = 32", "takes 16px images"});
   auto deeper = user;
   deeper.text_layers = 4;
-  expect_input_error([&] { pretrained_start(deeper, 16); }, {"'model.text_layers' = 4 disagrees", "(1, "});
+  expect_input_error([&] { pretrained_start(deeper, 16, root); }, {"'model.text_layers' = 4 disagrees", "(1, "});
   auto no_merges = user;
   no_merges.merges.clear();
-  expect_input_error([&] { pretrained_start(no_merges, 16); }, {"needs 'model.merges'"});
+  expect_input_error([&] { pretrained_start(no_merges, 16, root); }, {"needs 'model.merges'"});
   auto bad = user;
   bad.init = weights;
-  expect_input_error([&] { pretrained_start(bad, 16); }, {"'model.init'", "openclip:PATH"});
+  expect_input_error([&] { pretrained_start(bad, 16, root); }, {"'model.init'", "openclip:PATH"});
+
+  // An OpenCLIP folder under the data root, named through $LETHE_DATA, its files found beside.
+  fs::create_directories(dir / "pretrained" / "m");
+  export_openclip(train::load_checkpoint(write_checkpoint(dir, 0)), (dir / "pretrained" / "m" / "openclip").string());
+  models::ClipConfig folder;
+  folder.init = "openclip:$LETHE_DATA/pretrained/m/openclip";
+  const auto f = pretrained_start(folder, 16, root);
+  EXPECT_EQ(f.tokenizer.vocab_size(), tiny().vocab_size);
+  EXPECT_EQ(f.arch.lora_rank, 0);
+  EXPECT_EQ(expand_data_root("$LETHE_DATA/x", "/r"), "/r/x");
+  EXPECT_EQ(expand_data_root("/abs/$LETHE_DATA", "/r"), "/abs/$LETHE_DATA");
 }
 
 TEST(EmbedFiles, InputListsAndCaptionFiles) {

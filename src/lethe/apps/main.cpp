@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   lethe::app::add_runs_command(app, &action);
   lethe::app::add_embed_command(app, &action);
   lethe::app::add_export_command(app, &action);
+  lethe::app::add_pretrain_command(app, &action);
 #ifdef LETHE_WITH_GRPC
   lethe::app::add_server_command(app, &action);
   lethe::app::add_client_command(app, &action);

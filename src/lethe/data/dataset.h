@@ -58,10 +58,11 @@ struct Dataset {
 };
 
 struct DataConfig {
-  std::string name = "emoji";           // emoji | fashion-mnist | shapes | karpathy
+  std::string name = "emoji";           // emoji | emoji-styles | fashion-mnist | shapes | karpathy
   std::string root = "";                // data cache / dataset folder; "" = $LETHE_DATA default
   std::vector<std::string> train_sources = {"google", "twitter", "facebook"};
   std::vector<std::string> test_sources = {"apple"};
+  std::vector<std::string> styles = {"openmoji", "fluent-emoji-flat", "emojione"};  // emoji-styles
   int64_t image_size = 32;
   std::string caption = "label";        // emoji: label | label+tags
   bool skin_tones = true;               // emoji: include skin-tone variations
@@ -74,11 +75,12 @@ struct DataConfig {
 
   template <class V>
   void visit(V& v) {
-    v("name", name, "dataset: emoji | fashion-mnist | shapes | karpathy")
-        .one_of({"emoji", "fashion-mnist", "shapes", "karpathy"});
+    v("name", name, "dataset: emoji | emoji-styles | fashion-mnist | shapes | karpathy")
+        .one_of({"emoji", "emoji-styles", "fashion-mnist", "shapes", "karpathy"});
     v("root", root, "data folder (default $LETHE_DATA or ~/.cache/lethe)");
     v("train_sources", train_sources, "emoji vendors used for training");
     v("test_sources", test_sources, "emoji vendors held out for testing");
+    v("styles", styles, "emoji-styles: art styles (openmoji, fluent-emoji-flat, emojione)");
     v("image_size", image_size, "square input resolution in pixels").in(8, 1024);
     v("caption", caption, "emoji caption: label | label+tags").one_of({"label", "label+tags"});
     v("skin_tones", skin_tones, "emoji: include skin-tone variations");

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "lethe/data/emoji.h"
+#include "lethe/data/emoji_styles.h"
 #include "lethe/data/fashion_mnist.h"
 #include "lethe/data/karpathy.h"
 #include "lethe/data/shapes.h"
@@ -20,6 +21,10 @@ void register_builtin_datasets() {
     auto& r = datasets();
     r.add("emoji", "emoji images of 4 vendors captioned with CLDR labels (npm; train 3 vendors, test apple)",
           load_emoji);
+    r.add("emoji-styles",
+          "emoji in 3 art styles no client vendor draws (OpenMoji, Fluent, EmojiOne; npm, SVG): "
+          "the pretraining corpus",
+          load_emoji_styles);
     r.add("fashion-mnist", "Fashion-MNIST, 70,000 grey clothing images with template captions (class-level)",
           load_fashion_mnist);
     r.add("shapes", "procedural coloured shapes on a 3x3 grid with exact captions (no files)",

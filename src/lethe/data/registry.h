@@ -1,5 +1,5 @@
 #pragma once
-// Datasets by name (emoji, fashion-mnist, shapes, karpathy). load() in dataset.h dispatches
+// Datasets by name (emoji, emoji-styles, fashion-mnist, shapes, karpathy). load() in dataset.h dispatches
 // through this registry, then checks the result's consistency.
 #include <functional>
 

@@ -9,6 +9,7 @@
 #include "lethe/core/rng.h"
 #include "lethe/creamfl/train.h"
 #include "lethe/experiment/federated.h"
+#include "lethe/experiment/standin.h"
 #include "lethe/interop/pretrained_start.h"
 #include "lethe/mllm/train.h"
 #include "lethe/models/openclip.h"
@@ -69,7 +70,7 @@ Workbench make_workbench(const ExperimentConfig& cfg) {
                 "config key 'model.init' starts a CLIP from pretrained weights in central and "
                 "weight-federated runs; {} runs build their models from scratch",
                 cfg.run.mode == "mllm" ? "run.mode = \"mllm\"" : "fl.strategy = \"creamfl\"");
-    start = interop::pretrained_start(cfg.model, cfg.data.image_size);
+    start = interop::pretrained_start(cfg.model, cfg.data.image_size, data::data_root(cfg.data));
   }
   Workbench w{Context(cfg.run.context), data::load(cfg.data)};
   LETHE_CHECK(!w.ds.train.empty() && !w.ds.test.empty(), "dataset '{}' has an empty train or test split",
@@ -96,6 +97,7 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
     LETHE_CHECK(opts.resume || !file_exists(out_dir + "/" + mark),
                 "run folder '{}' already holds a run ({}): resume it or choose another --out", out_dir,
                 mark);
+  ensure_init_available(cfg);
   auto w = make_workbench(cfg);
   const Context& ctx = w.ctx;
   const data::Dataset& ds = w.ds;
@@ -112,6 +114,11 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
             ds.train.size(), ds.test.size(),
             ctx.threads(), ctx.precision_name());
 
+  // A pretrained start is measured before it trains: its zero-shot recall is what federated
+  // adaptation has to improve on.
+  nlohmann::json initial_eval;
+  if (!cfg.model.init.empty() && !opts.resume)
+    initial_eval = train::evaluate_summary(model, ds, text.tokens, ds.train, cfg.eval, ctx);
   nlohmann::json extra = nlohmann::json::object();
   nlohmann::json lm_eval;
   if (cfg.run.mode == "mllm") {
@@ -150,6 +157,7 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
   summary["training"] = extra;
   summary["eval"] = train::evaluate_summary(model, ds, text.tokens, ds.train, cfg.eval, ctx);
   if (!lm_eval.is_null()) summary["lm"] = lm_eval;
+  if (!initial_eval.is_null()) summary["initial_eval"] = initial_eval;
   summary["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   metrics.write("summary", summary["eval"]);
   write_file_atomic(out_dir + "/summary.json", summary.dump(2) + "\n");

@@ -12,8 +12,8 @@
 namespace lethe::interop {
 
 struct EmbedRequest {
-  std::vector<std::string> images;  // image files (PNG or JPEG, any size)
-  std::vector<std::string> texts;   // one caption each
+  std::vector<std::string> images = {};  // image files (PNG or JPEG, any size)
+  std::vector<std::string> texts = {};   // one caption each
   int64_t batch = 64;
 };
 

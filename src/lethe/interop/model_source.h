@@ -14,9 +14,9 @@
 namespace lethe::interop {
 
 struct ModelSource {
-  std::string spec;
-  std::string merges;           // openclip: only ("" = beside the weights)
-  std::string openclip_config;  // openclip: only ("" = beside the weights, else inferred)
+  std::string spec = {};
+  std::string merges = {};           // openclip: only ("" = beside the weights)
+  std::string openclip_config = {};  // openclip: only ("" = beside the weights, else inferred)
 };
 
 struct LoadedModel {

@@ -1,20 +1,32 @@
 #include "lethe/interop/pretrained_start.h"
 
+#include <filesystem>
+
 #include "lethe/core/error.h"
 #include "lethe/interop/openclip_files.h"
 
 namespace lethe::interop {
 
-PretrainedStart pretrained_start(const models::ClipConfig& model, int64_t image_size) {
+std::string expand_data_root(const std::string& path, const std::string& data_root) {
+  constexpr std::string_view kVar = "$LETHE_DATA";
+  return path.starts_with(kVar) ? data_root + path.substr(kVar.size()) : path;
+}
+
+PretrainedStart pretrained_start(const models::ClipConfig& model, int64_t image_size,
+                                 const std::string& data_root) {
   constexpr std::string_view kPrefix = "openclip:";
   LETHE_CHECK(model.init.starts_with(kPrefix) && model.init.size() > kPrefix.size(),
               "config key 'model.init' = '{}' is not valid: write \"openclip:PATH\" (OpenCLIP "
-              "weights in safetensors)",
+              "weights in safetensors, or their folder)",
               model.init);
-  LETHE_CHECK(!model.merges.empty(),
+  std::string weights = expand_data_root(model.init.substr(kPrefix.size()), data_root);
+  if (std::filesystem::is_directory(weights)) weights += std::string("/") + kOpenClipWeightsFile;
+  const std::string merges =
+      model.merges.empty() ? merges_beside(weights) : expand_data_root(model.merges, data_root);
+  LETHE_CHECK(!merges.empty(),
               "config key 'model.init' needs 'model.merges': CLIP's merges file "
               "(bpe_simple_vocab_16e6.txt or .txt.gz) that the pretrained text tower was trained with");
-  auto oc = read_openclip(model.init.substr(kPrefix.size()), model.openclip_config);
+  auto oc = read_openclip(weights, expand_data_root(model.openclip_config, data_root));
   // Shape keys a user set explicitly must be the weights' (0 = unset).
   const std::pair<int64_t models::ClipConfig::*, const char*> shape_keys[] = {
       {&models::ClipConfig::image_size, "image_size"},     {&models::ClipConfig::patch_size, "patch_size"},
@@ -32,7 +44,7 @@ PretrainedStart pretrained_start(const models::ClipConfig& model, int64_t image_
               "data.image_size = {}",
               image_size, oc.arch.image_size, oc.arch.image_size);
   PretrainedStart s{oc.arch, std::move(oc.weights),
-                    tokenize::BpeTokenizer::for_vocab_size(model.merges, oc.arch.vocab_size)};
+                    tokenize::BpeTokenizer::for_vocab_size(merges, oc.arch.vocab_size)};
   s.arch.lora_rank = model.lora_rank;
   s.arch.lora_alpha = model.lora_alpha;
   s.arch.lora_targets = model.lora_targets;

@@ -92,7 +92,9 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
   // θ⁰ of a run started from pretrained weights holds them (the file must still be there).
   const auto pretrained = cfg.model.init.empty()
                               ? std::optional<TensorMap>()
-                              : std::optional(interop::pretrained_start(cfg.model, cfg.data.image_size).weights);
+                              : std::optional(interop::pretrained_start(cfg.model, cfg.data.image_size,
+                                                                                data::data_root(cfg.data))
+                                                                    .weights);
   UnlearnInputs in{cfg, ctx, ds, text.tokens, clients, forget, original, ck.model, ucfg,
                    opts.run_dir, out + "/work", both ? &federation : nullptr,
                    pretrained ? &*pretrained : nullptr};
