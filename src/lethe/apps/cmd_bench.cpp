@@ -26,7 +26,7 @@ void add_bench_command(CLI::App& app, Action* action) {
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("bench", "run a benchmark suite and write its JSON");
   cmd->add_option("suite", o->suite, "suite name, or 'all'")->required();
-  cmd->add_option("--config", o->args.config, "config file for suites that train");
+  cmd->add_option("--config", o->args.config, "config file, or an embedded config's name (configs/), for suites that train");
   cmd->add_option("--out", o->out, "output folder")->capture_default_str();
   cmd->add_option("overrides", o->args.overrides, "suite options key=value");
   cmd->callback([o, action] {

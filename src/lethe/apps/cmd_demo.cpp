@@ -1,5 +1,6 @@
-// lethe demo [--quick] [--out DIR] [--post-rounds N] [key=value ...]: the main job end to end on
-// an embedded config. Federated CLIP training, a client:0 deletion request honoured by EASE,
+// lethe demo [--regime lora|scratch|quick] [--out DIR] [--post-rounds N] [key=value ...]: the main
+// job end to end on an embedded config. Federated CLIP training (by default LoRA adapters on a
+// frozen pretrained CLIP, docs/pretrained.md), a client:0 deletion request honoured by EASE,
 // finetune and FedEraser next to the retrain reference, re-anchoring rounds (EASE with and
 // without its Forget Lock), the comparison table, audit.json and report.html.
 #include <iostream>
@@ -27,12 +28,27 @@ bool same_config(const std::string& dir, experiment::ExperimentConfig cfg) {
   return file_exists(dir + "/config.toml") && read_file(dir + "/config.toml") == config::to_toml(cfg);
 }
 
+// The embedded training config of each regime.
+std::string demo_config(const std::string& regime) {
+  if (regime == "scratch") return "emoji-scratch-demo";
+  if (regime == "quick") return "shapes-demo";
+  return "emoji-demo";
+}
+
+// What is trained, for the first progress line.
+std::string model_label(const experiment::ExperimentConfig& cfg) {
+  if (cfg.model.init.empty()) return cfg.model.preset + " CLIP from scratch";
+  return fmt::format("LoRA rank {} on the frozen {}", cfg.model.lora_rank, cfg.model.init);
+}
+
 }  // namespace
 
 void add_demo_command(CLI::App& app, Action* action) {
   struct Opts {
     std::string out;
-    bool quick = false;
+    std::string regime = "lora";
+    bool quick = false;  // --quick: --regime quick
+    std::string effective_regime() const { return quick ? "quick" : regime; }
     int64_t post_rounds = -1;
     std::string request = "client:0";
     std::string methods = "ease,finetune,federaser";
@@ -41,29 +57,34 @@ void add_demo_command(CLI::App& app, Action* action) {
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand(
       "demo", "federated training on the emoji set, a client:0 deletion request, EASE vs baselines, report");
-  cmd->add_option("--out", o->out, "run folder (default: runs/demo, or runs/demo-quick with --quick)");
-  cmd->add_flag("--quick", o->quick, "procedural shapes instead of emoji: about two minutes");
+  cmd->add_option("--out", o->out, "run folder (default: runs/<the config's run.name>)");
+  cmd->add_option("--regime", o->regime,
+                  "lora: LoRA on a frozen pretrained CLIP (the paper's regime; builds the stand-in once); "
+                  "scratch: a small CLIP trained from scratch; quick: procedural shapes, about two minutes")
+      ->check(CLI::IsMember({"lora", "scratch", "quick"}))
+      ->capture_default_str();
+  cmd->add_flag("--quick", o->quick, "the same as --regime quick");
   cmd->add_option("--forget", o->request, "the deletion request")->capture_default_str();
   cmd->add_option("--method", o->methods, "unlearning methods next to the retrain reference")
       ->capture_default_str();
   cmd->add_option("--post-rounds", o->post_rounds,
-                  "re-anchoring rounds after each method (default: 8, or 4 with --quick)");
+                  "re-anchoring rounds after each method (default: 8, or 4 with --regime quick)");
   cmd->add_option("overrides", o->overrides, "training config overrides, e.g. run.threads=1 fl.rounds=5");
   add_config_help(cmd, [o] {
-    const std::string name = o->quick ? "shapes-demo" : "emoji-demo";
+    const std::string name = demo_config(o->effective_regime());
     return fmt::format("the demo's training config ({}; key = value  meaning), changed by key=value overrides:\n", name) +
            config_keys(experiment::parse_experiment(embedded_configs().at(name), "embedded:" + name));
   });
   cmd->callback([o, action] {
     *action = [o] {
       const Stopwatch clock;
-      const std::string name = o->quick ? "shapes-demo" : "emoji-demo";
+      const std::string name = demo_config(o->effective_regime());
       const auto cfg = experiment::parse_experiment(embedded_configs().at(name), "embedded:" + name, o->overrides);
       const std::string out = o->out.empty() ? "runs/" + cfg.run.name : o->out;
-      const int64_t post = o->post_rounds >= 0 ? o->post_rounds : (o->quick ? 4 : 8);
+      const int64_t post = o->post_rounds >= 0 ? o->post_rounds : (o->effective_regime() == "quick" ? 4 : 8);
 
       std::cout << fmt::format("[1/3] federated training: {} clients, {} rounds of {} ({} on {}) into {}\n",
-                               cfg.fl.clients, cfg.fl.rounds, cfg.fl.strategy, cfg.model.preset,
+                               cfg.fl.clients, cfg.fl.rounds, cfg.fl.strategy, model_label(cfg),
                                cfg.data.name, out)
                 << std::flush;
       const bool same = same_config(out, cfg);

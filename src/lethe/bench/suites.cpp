@@ -13,8 +13,12 @@ experiment::ExperimentConfig embedded_experiment(const std::string& name, const 
 }
 
 SuiteConfig suite_config(const SuiteArgs& args, const std::string& embedded_name, const std::string& suite) {
-  if (!args.config.empty()) return {args.config, read_file(args.config)};
   const auto& configs = embedded_configs();
+  // --config takes a file, or the name of an embedded config (emoji-unlearn-bench: the scratch
+  // regime of the unlearning benchmark).
+  if (!args.config.empty() && (file_exists(args.config) || !configs.contains(args.config)))
+    return {args.config, read_file(args.config)};
+  if (!args.config.empty()) return {"embedded:" + args.config, configs.at(args.config)};
   auto it = configs.find(embedded_name);
   LETHE_CHECK(it != configs.end(), "bench {}: no embedded config '{}'", suite, embedded_name);
   return {"embedded:" + embedded_name, it->second};

@@ -37,8 +37,9 @@ O read_suite_options(const SuiteArgs& args, const std::string& suite) {
 // no such config.
 experiment::ExperimentConfig embedded_experiment(const std::string& name, const std::string& suite,
                                                  const std::vector<std::string>& overrides = {});
-// The config text a training suite runs: --config's file when given, else the embedded
-// configs/<embedded_name>.toml (name: the path, or "embedded:<name>").
+// The config text a training suite runs: --config's file (or the name of an embedded config)
+// when given, else the embedded configs/<embedded_name>.toml (name: the path, or
+// "embedded:<name>").
 struct SuiteConfig {
   std::string name;
   std::string toml;

@@ -23,7 +23,9 @@
 namespace lethe::bench {
 namespace {
 
-constexpr const char* kDefaultConfig = "emoji-unlearn-bench";
+// The paper regime (issue 31): LoRA on the frozen pretrained stand-in. The from-scratch regime is
+// --config emoji-unlearn-bench.
+constexpr const char* kDefaultConfig = "emoji-lora-bench";
 
 struct UnlearningBenchOptions {
   std::vector<int64_t> seeds = {0, 1, 2};
