@@ -266,7 +266,8 @@ TEST(Ease, SampleRequestsUseForgetGradientsAndStaySeeded) {
 }
 
 TEST(Ease, LoraRunsSketchTheAdapterProductAndExciseOnlyItsUpProjections) {
-  const auto run = testing::train_tiny_run((temp_dir() / "lora").string(), {"model.lora_rank=2"});
+  // Four rounds, so that "half the rounds" (2) differs from the full-parameter default (1).
+  const auto run = testing::train_tiny_run((temp_dir() / "lora").string(), {"model.lora_rank=2", "fl.rounds=4"});
   // The history's modules are the adapters' products B·A (thin QR), named by their prefix.
   const auto history = fl::UpdateHistory::open(run.run_dir + "/history");
   const auto sketch = history.sketch(0);
@@ -292,6 +293,21 @@ TEST(Ease, LoraRunsSketchTheAdapterProductAndExciseOnlyItsUpProjections) {
   }
   EXPECT_TRUE(moved);
   for (const auto& [name, e] : out.lock.bases) EXPECT_TRUE(name.ends_with("lora_B")) << name;
+
+  // ease_exact_rounds = -1 (the default) removes the later half of the rounds whole for adapters.
+  auto by_regime = excision_only("soft");
+  by_regime.ease_exact_rounds = -1;
+  const auto half = testing::run_method("ease", run, forget, by_regime, run.run_dir + "/work-regime");
+  EXPECT_EQ(half.details["excision"]["exact_rounds"].get<int64_t>(), std::max<int64_t>(1, run.cfg.fl.rounds / 2));
+}
+
+TEST(Ease, FullParameterRunsRemoveOnlyTheLastRoundWholeByDefault) {
+  const auto& run = shared_tiny_run();
+  const auto forget = forget_set_of(run, "client:0");
+  auto u = excision_only("soft");
+  u.ease_exact_rounds = -1;
+  const auto out = run_ease(run, forget, u);
+  EXPECT_EQ(out.details["excision"]["exact_rounds"].get<int64_t>(), 1);
 }
 
 TEST(Ease, ReanchoringUnderTheLockReportsEveryRound) {

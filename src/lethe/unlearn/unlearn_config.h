@@ -37,8 +37,10 @@ struct UnlearnConfig {
   std::string ease_gsd = "soft";   // which forget directions go: hard (E) | soft (sin²θ) | off (all)
   double ease_soft_power = 1.0;    // soft: direction i weighs (sin²θ_i)^power
   std::string ease_excision = "contribution";  // contribution (stored history) | weights (W − W₀)
-  bool ease_renormalise = true;
-  int64_t ease_exact_rounds = 1;   // contribution: the last rounds removed whole, without GSD    // contribution: the others' rounds keep their full step
+  bool ease_renormalise = true;    // contribution: the others' rounds keep their full step
+  // contribution: the last rounds removed whole, without GSD. -1 = by regime (ease.cpp):
+  // 1 for full-parameter training, half the rounds for LoRA adapters (docs/methods/ease.md).
+  int64_t ease_exact_rounds = -1;
   std::string ease_bke = "none";   // bilateral knowledge excision: both | image | text | none
   int64_t ease_bke_steps = 10;     // BKE step cap
   double ease_bke_lr = 5e-5;
@@ -105,7 +107,9 @@ struct UnlearnConfig {
     v("ease_excision", ease_excision, "EASE: contribution (from the history) | weights (W − W₀)")
         .one_of({"contribution", "weights"});
     v("ease_renormalise", ease_renormalise, "EASE contribution: rescale the others' rounds to a full step");
-    v("ease_exact_rounds", ease_exact_rounds, "EASE contribution: last rounds removed whole (no GSD)").min(0);
+    v("ease_exact_rounds", ease_exact_rounds,
+      "EASE contribution: last rounds removed whole (no GSD); -1 = 1, or half the rounds with LoRA")
+        .min(-1);
     v("ease_bke", ease_bke, "EASE: bilateral knowledge excision on both | image | text | none")
         .one_of({"both", "image", "text", "none"});
     v("ease_bke_steps", ease_bke_steps, "EASE: BKE step cap").min(1);
