@@ -6,10 +6,14 @@
 // std over seeds (unlearning_summary.h) and written as JSON and as markdown tables.
 #include <algorithm>
 #include <iostream>
+#include <sstream>
+
+#include <toml++/toml.h>
 
 #include "lethe/bench/machine.h"
 #include "lethe/bench/suites.h"
 #include "lethe/bench/unlearning_summary.h"
+#include "lethe/core/config.h"
 #include "lethe/core/fs.h"
 #include "lethe/core/stopwatch.h"
 #include "lethe/core/strings.h"
@@ -120,6 +124,14 @@ nlohmann::json trained_run(const experiment::ExperimentConfig& cfg, const std::s
   return experiment::run_experiment(cfg, dir, {.resume = resume});
 }
 
+// The training config as run (first seed), so that the JSON says which regime it measured
+// (model.init, lora_rank, ...) without the TOML beside it.
+nlohmann::json resolved_json(experiment::ExperimentConfig cfg) {
+  std::ostringstream os;
+  os << toml::json_formatter{toml::parse(config::to_toml(cfg))};
+  return nlohmann::json::parse(os.str());
+}
+
 }  // namespace
 
 nlohmann::json unlearning_suite(const SuiteArgs& args) {
@@ -192,6 +204,7 @@ nlohmann::json unlearning_suite(const SuiteArgs& args) {
   return {{"suite", "unlearning"},
           {"machine", machine_info(ctx)},
           {"config", {{"file", config_name},
+                      {"resolved", resolved_json(config_of(o.seeds.front()))},
                       {"seeds", o.seeds},
                       {"requests", o.requests},
                       {"methods", o.methods},
