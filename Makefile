@@ -20,12 +20,13 @@ test: setup
 	$(MAKE) build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600 -LE bench
 
-demo: setup
-	$(MAKE) build
+# The demo needs the lethe binary only, not the test binaries.
+demo: setup $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target lethe
 	$(BUILD)/bin/lethe demo
 
-bench: setup
-	$(MAKE) build
+bench: setup $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target lethe
 	$(BUILD)/bin/lethe bench all --out bench/results
 
 clean:
