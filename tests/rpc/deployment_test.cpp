@@ -109,6 +109,18 @@ struct Deployment {
     c.connect_timeout_s = 5;
     return c;
   }
+  // Starts from the toy model and runs every round; their summaries in order.
+  std::vector<fl::RoundSummary> run_all() {
+    fed->start(ToyClient().initial());
+    std::vector<fl::RoundSummary> rounds;
+    fed->run(std::nullopt, [&](const fl::RoundSummary& s) { rounds.push_back(s); });
+    return rounds;
+  }
+  // The federation first, then the transport (STOP to every client).
+  void stop() {
+    fed.reset();
+    transport.reset();
+  }
   fl::FlConfig cfg;
   MeanStrategy strategy;
   std::unique_ptr<RpcTransport> transport;
@@ -123,12 +135,9 @@ TEST(Deployment, RoundsOverGrpcMatchTheSimulationBitForBit) {
   Deployment d(cfg, dir);
   std::vector<std::unique_ptr<ClientThread>> clients;
   for (int64_t k = 0; k < cfg.clients; ++k) clients.push_back(std::make_unique<ClientThread>(d.client(k)));
-  d.fed->start(ToyClient().initial());
-  std::vector<fl::RoundSummary> rounds;
-  d.fed->run(std::nullopt, [&](const fl::RoundSummary& s) { rounds.push_back(s); });
+  const auto rounds = d.run_all();
   const auto deployed = d.fed->global();
-  d.fed.reset();
-  d.transport.reset();  // STOP to every client
+  d.stop();  // STOP to every client
   clients.clear();       // joins the threads
 
   EXPECT_TRUE(identical(deployed, simulated));
@@ -147,11 +156,8 @@ TEST(Deployment, ClientKilledMidRoundIsDroppedAndTheRoundCompletes) {
     clients.push_back(std::make_unique<ClientThread>(d.client(k), [k](int64_t client, int64_t round) {
       if (k == 2 && round == 2) throw std::runtime_error("killed");
     }));
-  d.fed->start(ToyClient().initial());
-  std::vector<fl::RoundSummary> rounds;
-  d.fed->run(std::nullopt, [&](const fl::RoundSummary& s) { rounds.push_back(s); });
-  d.fed.reset();
-  d.transport.reset();
+  const auto rounds = d.run_all();
+  d.stop();  // STOP to every client
   ASSERT_EQ(rounds.size(), 3u);
   EXPECT_EQ(rounds[0].answered, 3);
   EXPECT_EQ(rounds[1].answered, 2);  // client 2 died in its fit: its heartbeats stopped
@@ -172,11 +178,8 @@ TEST(Deployment, StragglerPastTheDeadlineIsDroppedAndServesTheNextRound) {
     clients.push_back(std::make_unique<ClientThread>(d.client(k), [k](int64_t, int64_t round) {
       if (k == 1 && round == 1) std::this_thread::sleep_for(std::chrono::milliseconds(3000));
     }));
-  d.fed->start(ToyClient().initial());
-  std::vector<fl::RoundSummary> rounds;
-  d.fed->run(std::nullopt, [&](const fl::RoundSummary& s) { rounds.push_back(s); });
-  d.fed.reset();
-  d.transport.reset();
+  const auto rounds = d.run_all();
+  d.stop();  // STOP to every client
   clients.clear();
   ASSERT_EQ(rounds.size(), 2u);
   EXPECT_EQ(rounds[0].answered, 2);
@@ -395,12 +398,9 @@ TEST(Deployment, HostileClientIsRefusedAndEveryRoundCompletes) {
       }
     }
   });
-  d.fed->start(ToyClient().initial());
-  std::vector<fl::RoundSummary> rounds;
-  d.fed->run(std::nullopt, [&](const fl::RoundSummary& s) { rounds.push_back(s); });
+  const auto rounds = d.run_all();
   const auto deployed = d.fed->global();
-  d.fed.reset();
-  d.transport.reset();  // STOP to every client
+  d.stop();  // STOP to every client
   hostile.join();
   honest.clear();
 
@@ -470,11 +470,8 @@ TEST(Deployment, ClientWhoseTrainingDivergesReportsItAndKeepsServing) {
     clients.push_back(std::make_unique<ClientThread>(d.client(k), [k](int64_t, int64_t round) {
       if (k == 1 && round == 1) throw NumericalError("training diverged: loss is nan (lower train.lr?)");
     }));
-  d.fed->start(ToyClient().initial());
-  std::vector<fl::RoundSummary> rounds;
-  d.fed->run(std::nullopt, [&](const fl::RoundSummary& s) { rounds.push_back(s); });
-  d.fed.reset();
-  d.transport.reset();
+  const auto rounds = d.run_all();
+  d.stop();  // STOP to every client
   clients.clear();
   ASSERT_EQ(rounds.size(), 2u);
   EXPECT_EQ(rounds[0].answered, 2);
