@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "common/test_util.h"
 #include "lethe/eval/embed.h"
 #include "lethe/train/central.h"
 #include "unlearn/fixture.h"
@@ -72,6 +73,40 @@ TEST(Audit, RetainAndTestAreMeansOverDisjointGalleriesOfTheForgetSize) {
     EXPECT_NEAR(a[split]["r1"].get<double>(), r1 / double(folds.size()), 1e-9) << split;
     EXPECT_NEAR(a[split]["rsum"].get<double>(), rsum / double(folds.size()), 1e-9) << split;
   }
+}
+
+TEST(Audit, OneEmbeddingTableServesEverySet) {
+  const auto& run = shared_tiny_run();
+  const auto forget = forget_set_of(run, "samples:0:0.4");
+  UnlearnConfig u;
+  u.audit_folds = 3;
+  auto in = inputs_of(run, forget, u, temp_dir().string());
+  const auto sets = make_audit_sets(in);
+  auto model = model_with(in, run.original);
+  const auto table = embed_audit_sets(model, in, sets);
+
+  // Looking a set up gives what encoding it alone gives.
+  const auto direct = eval::evaluate_pairs(model, in.ds, in.tokens, sets.forget, in.ctx);
+  const auto looked_up = table.evaluate(sets.forget);
+  EXPECT_DOUBLE_EQ(looked_up.r1, direct.r1);
+  EXPECT_DOUBLE_EQ(looked_up.rsum, direct.rsum);
+  EXPECT_EQ(looked_up.gallery, direct.gallery);
+  const auto a = table.pairs(sets.members);
+  const auto b = eval::pair_embeddings(model, in.ds, in.tokens, sets.members, in.ctx);
+  ASSERT_EQ(a.image.sizes(), b.image.sizes());
+  EXPECT_TRUE(torch::allclose(a.image, b.image, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(a.text, b.text, 1e-5, 1e-6));
+
+  // A pair whose image the table never encoded is an error, not a made-up row.
+  const std::vector<int64_t> two = {sets.forget[0], sets.forget[1]};
+  const eval::EmbeddingTable small(model, in.ds, in.tokens, two, in.ctx);
+  int64_t outside = -1;
+  for (int64_t p : sets.members)
+    if (in.ds.pairs[p].image != in.ds.pairs[two[0]].image && in.ds.pairs[p].image != in.ds.pairs[two[1]].image)
+      outside = p;
+  ASSERT_GE(outside, 0);
+  lethe::testing::expect_input_error([&] { small.pairs({outside}); }, {"was not encoded"});
+  lethe::testing::expect_input_error([&] { small.evaluate({two[0], outside}); }, {"was not encoded"});
 }
 
 }  // namespace

@@ -53,25 +53,54 @@ torch::Tensor embed_texts(models::Clip& model, const torch::Tensor& tokens, cons
   });
 }
 
+EmbeddingTable::EmbeddingTable(models::Clip& model, const data::Dataset& ds, const torch::Tensor& tokens,
+                               const std::vector<int64_t>& pair_ids, const Context& ctx)
+    : ds_(ds) {
+  const auto g = make_gallery(ds, pair_ids);
+  for (size_t i = 0; i < g.images.size(); ++i) image_row_[g.images[i]] = static_cast<int64_t>(i);
+  for (size_t i = 0; i < g.captions.size(); ++i) caption_row_[g.captions[i]] = static_cast<int64_t>(i);
+  images_ = embed_images(model, ds.images.index_select(0, torch::tensor(g.images, torch::kLong)), ctx);
+  captions_ = embed_texts(model, tokens.index_select(0, torch::tensor(g.captions, torch::kLong)), ctx);
+}
+
+torch::Tensor EmbeddingTable::rows(const std::unordered_map<int64_t, int64_t>& row_of, const torch::Tensor& table,
+                                   const std::vector<int64_t>& ids, const char* what) const {
+  std::vector<int64_t> r;
+  r.reserve(ids.size());
+  for (int64_t id : ids) {
+    auto it = row_of.find(id);
+    LETHE_CHECK(it != row_of.end(), "embedding table: {} {} was not encoded", what, id);
+    r.push_back(it->second);
+  }
+  return table.index_select(0, torch::tensor(r, torch::kLong));
+}
+
+RecallBlock EmbeddingTable::evaluate(const std::vector<int64_t>& pair_ids) const {
+  LETHE_CHECK(!pair_ids.empty(), "evaluation gallery is empty");
+  const auto g = make_gallery(ds_, pair_ids);
+  return retrieval_recall(rows(image_row_, images_, g.images, "image"),
+                          rows(caption_row_, captions_, g.captions, "caption"), g.positives);
+}
+
+PairEmbeddings EmbeddingTable::pairs(const std::vector<int64_t>& pair_ids) const {
+  std::vector<int64_t> img, cap;
+  for (int64_t p : pair_ids) {
+    LETHE_CHECK(p >= 0 && p < ds_.num_pairs(), "pair id {} out of range (dataset has {})", p, ds_.num_pairs());
+    img.push_back(ds_.pairs[p].image);
+    cap.push_back(ds_.pairs[p].caption);
+  }
+  return {rows(image_row_, images_, img, "image"), rows(caption_row_, captions_, cap, "caption")};
+}
+
 RecallBlock evaluate_pairs(models::Clip& model, const data::Dataset& ds, const torch::Tensor& tokens,
                            const std::vector<int64_t>& pair_ids, const Context& ctx) {
   LETHE_CHECK(!pair_ids.empty(), "evaluation gallery is empty");
-  Gallery g = make_gallery(ds, pair_ids);
-  auto img_idx = torch::tensor(g.images, torch::kLong);
-  auto cap_idx = torch::tensor(g.captions, torch::kLong);
-  auto img = embed_images(model, ds.images.index_select(0, img_idx), ctx);
-  auto txt = embed_texts(model, tokens.index_select(0, cap_idx), ctx);
-  return retrieval_recall(img, txt, g.positives);
+  return EmbeddingTable(model, ds, tokens, pair_ids, ctx).evaluate(pair_ids);
 }
 
 PairEmbeddings pair_embeddings(models::Clip& model, const data::Dataset& ds, const torch::Tensor& tokens,
                                const std::vector<int64_t>& pair_ids, const Context& ctx) {
-  const auto g = make_gallery(ds, pair_ids);
-  auto img = embed_images(model, ds.images.index_select(0, torch::tensor(g.images, torch::kLong)), ctx);
-  auto txt = embed_texts(model, tokens.index_select(0, torch::tensor(g.captions, torch::kLong)), ctx);
-  std::vector<int64_t> ii, ti;
-  for (const auto& [a, b] : g.positives) ii.push_back(a), ti.push_back(b);
-  return {img.index_select(0, torch::tensor(ii, torch::kLong)), txt.index_select(0, torch::tensor(ti, torch::kLong))};
+  return EmbeddingTable(model, ds, tokens, pair_ids, ctx).pairs(pair_ids);
 }
 
 }  // namespace lethe::eval

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -48,16 +49,37 @@ torch::Tensor embed_images(models::Clip& model, const torch::Tensor& images_u8, 
 torch::Tensor embed_texts(models::Clip& model, const torch::Tensor& tokens, const Context& ctx,
                           int64_t batch = 512);
 
-// Recall of `model` on the gallery of `pair_ids`; `tokens` holds every dataset caption's tokens.
-RecallBlock evaluate_pairs(models::Clip& model, const data::Dataset& ds, const torch::Tensor& tokens,
-                           const std::vector<int64_t>& pair_ids, const Context& ctx);
-
 // Unit-norm embeddings of each pair's own image and caption: row i of both = pair_ids[i] (an
 // image with several captions is encoded once and repeated), so (image * text).sum(1) scores each
 // (image, own caption) pair explicitly.
 struct PairEmbeddings {
   torch::Tensor image, text;  // (n,D) float
 };
+
+// Every distinct image and caption of some pairs encoded once by one model; galleries and pair
+// rows of any subset are then looked up, not encoded again. An audit evaluates overlapping sets
+// (retain and test folds drawn with repetition, the AUC's and the MIA's pairs) on one model: the
+// table encodes each image and caption once instead of once per set.
+class EmbeddingTable {
+ public:
+  // `tokens` holds every dataset caption's tokens.
+  EmbeddingTable(models::Clip& model, const data::Dataset& ds, const torch::Tensor& tokens,
+                 const std::vector<int64_t>& pair_ids, const Context& ctx);
+  // Recall on the gallery of `pair_ids` (each must be one of the table's pairs).
+  RecallBlock evaluate(const std::vector<int64_t>& pair_ids) const;
+  PairEmbeddings pairs(const std::vector<int64_t>& pair_ids) const;
+
+ private:
+  torch::Tensor rows(const std::unordered_map<int64_t, int64_t>& row_of, const torch::Tensor& table,
+                     const std::vector<int64_t>& ids, const char* what) const;
+  const data::Dataset& ds_;
+  std::unordered_map<int64_t, int64_t> image_row_, caption_row_;
+  torch::Tensor images_, captions_;  // (distinct, D) float
+};
+
+// Recall of `model` on the gallery of `pair_ids`.
+RecallBlock evaluate_pairs(models::Clip& model, const data::Dataset& ds, const torch::Tensor& tokens,
+                           const std::vector<int64_t>& pair_ids, const Context& ctx);
 PairEmbeddings pair_embeddings(models::Clip& model, const data::Dataset& ds, const torch::Tensor& tokens,
                                const std::vector<int64_t>& pair_ids, const Context& ctx);
 

@@ -1,5 +1,6 @@
 #include "lethe/unlearn/audit.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -92,18 +93,28 @@ AuditSets make_audit_sets(const UnlearnInputs& in, int64_t max_units) {
   return s;
 }
 
-std::vector<eval::RecallBlock> evaluate_folds(models::Clip& model, const UnlearnInputs& in,
+eval::EmbeddingTable embed_audit_sets(models::Clip& model, const UnlearnInputs& in, const AuditSets& sets) {
+  std::vector<int64_t> all = sets.forget;
+  for (const auto* folds : {&sets.retain, &sets.test})
+    for (const auto& f : *folds) all.insert(all.end(), f.begin(), f.end());
+  for (const auto* ids : {&sets.auc_retain, &sets.members, &sets.nonmembers})
+    all.insert(all.end(), ids->begin(), ids->end());
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  return eval::EmbeddingTable(model, in.ds, in.tokens, all, in.ctx);
+}
+
+std::vector<eval::RecallBlock> evaluate_folds(const eval::EmbeddingTable& table,
                                               const std::vector<std::vector<int64_t>>& folds) {
   std::vector<eval::RecallBlock> blocks;
-  for (const auto& f : folds) blocks.push_back(eval::evaluate_pairs(model, in.ds, in.tokens, f, in.ctx));
+  for (const auto& f : folds) blocks.push_back(table.evaluate(f));
   return blocks;
 }
 
 namespace {
 
-nlohmann::json folds_json(models::Clip& model, const UnlearnInputs& in,
-                          const std::vector<std::vector<int64_t>>& folds) {
-  const auto blocks = evaluate_folds(model, in, folds);
+nlohmann::json folds_json(const eval::EmbeddingTable& table, const std::vector<std::vector<int64_t>>& folds) {
+  const auto blocks = evaluate_folds(table, folds);
   auto j = eval::mean_recall(blocks).to_json();
   j["folds"] = blocks.size();
   j["r1_folds"] = nlohmann::json::array();
@@ -115,20 +126,21 @@ nlohmann::json folds_json(models::Clip& model, const UnlearnInputs& in,
 
 nlohmann::json audit_model(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights) {
   auto model = model_with(in, weights);
+  const auto table = embed_audit_sets(model, in, sets);
   nlohmann::json out;
-  out["forget"] = eval::evaluate_pairs(model, in.ds, in.tokens, sets.forget, in.ctx).to_json();
-  out["retain"] = folds_json(model, in, sets.retain);
-  out["test"] = folds_json(model, in, sets.test);
+  out["forget"] = table.evaluate(sets.forget).to_json();
+  out["retain"] = folds_json(table, sets.retain);
+  out["test"] = folds_json(table, sets.test);
 
-  auto [fi, ft] = eval::pair_embeddings(model, in.ds, in.tokens, sets.forget, in.ctx);
-  auto [ri, rt] = eval::pair_embeddings(model, in.ds, in.tokens, sets.auc_retain, in.ctx);
+  auto [fi, ft] = table.pairs(sets.forget);
+  auto [ri, rt] = table.pairs(sets.auc_retain);
   out["auc_deleted_vs_remaining"] = eval::deleted_vs_remaining_auc(
       (fi * ft).sum(1), (ri * rt).sum(1), in.ucfg.auc_chunks, in.ctx.seed());
 
   const double scale = model->logit_scale_exp().item<double>();
   auto distractors = eval::embed_texts(model, in.tokens.index_select(0, torch::tensor(sets.distractors)), in.ctx);
   auto feats = [&](const std::vector<int64_t>& ids) {
-    auto [i, t] = eval::pair_embeddings(model, in.ds, in.tokens, ids, in.ctx);
+    auto [i, t] = table.pairs(ids);
     return eval::mia_features(i, t, distractors, scale);
   };
   auto forget_feats = eval::mia_features(fi, ft, distractors, scale);

@@ -5,6 +5,7 @@
 // ~86 units, where one unit moves the i2t/t2i mean R@1 by 0.6 points (docs/evaluation.md).
 #include <nlohmann/json.hpp>
 
+#include "lethe/eval/embed.h"
 #include "lethe/eval/retrieval.h"
 #include "lethe/unlearn/unlearner.h"
 
@@ -24,8 +25,11 @@ struct AuditSets {
 
 AuditSets make_audit_sets(const UnlearnInputs& in, int64_t max_units = 1000);
 
+// Every image and caption of the sets (forget, folds, AUC and MIA pairs) encoded once by `model`.
+eval::EmbeddingTable embed_audit_sets(models::Clip& model, const UnlearnInputs& in, const AuditSets& sets);
+
 // Recall on each fold (eval::mean_recall gives the audit's figure).
-std::vector<eval::RecallBlock> evaluate_folds(models::Clip& model, const UnlearnInputs& in,
+std::vector<eval::RecallBlock> evaluate_folds(const eval::EmbeddingTable& table,
                                               const std::vector<std::vector<int64_t>>& folds);
 
 // {"forget", "retain", "test": RecallBlock (retain/test add "folds" and "r1_folds"), "auc_deleted_vs_remaining", "mia": {...}}

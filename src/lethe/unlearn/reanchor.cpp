@@ -16,9 +16,10 @@ nlohmann::json reanchor(const UnlearnInputs& in, const AuditSets& sets, const Te
                  test = nlohmann::json::array();
   auto measure = [&](const TensorMap& global) {
     experiment::load_parameters(model, global);
-    forget.push_back(eval::evaluate_pairs(model, in.ds, in.tokens, sets.forget, in.ctx).r1);
-    retain.push_back(eval::mean_recall(evaluate_folds(model, in, sets.retain)).r1);
-    test.push_back(eval::mean_recall(evaluate_folds(model, in, sets.test)).r1);
+    const auto table = embed_audit_sets(model, in, sets);
+    forget.push_back(table.evaluate(sets.forget).r1);
+    retain.push_back(eval::mean_recall(evaluate_folds(table, sets.retain)).r1);
+    test.push_back(eval::mean_recall(evaluate_folds(table, sets.test)).r1);
   };
   measure(weights);
   const bool original = in.ucfg.post_rounds_data == "original";
