@@ -294,11 +294,22 @@ TEST(Ease, LoraRunsSketchTheAdapterProductAndExciseOnlyItsUpProjections) {
   EXPECT_TRUE(moved);
   for (const auto& [name, e] : out.lock.bases) EXPECT_TRUE(name.ends_with("lora_B")) << name;
 
-  // ease_exact_rounds = -1 (the default) removes the later half of the rounds whole for adapters.
+  // ease_exact_rounds = -1 (the default) removes the later two thirds of the rounds whole for
+  // adapters.
   auto by_regime = excision_only("soft");
   by_regime.ease_exact_rounds = -1;
-  const auto half = testing::run_method("ease", run, forget, by_regime, run.run_dir + "/work-regime");
-  EXPECT_EQ(half.details["excision"]["exact_rounds"].get<int64_t>(), std::max<int64_t>(1, run.cfg.fl.rounds / 2));
+  const auto later = testing::run_method("ease", run, forget, by_regime, run.run_dir + "/work-regime");
+  const int64_t rounds = run.cfg.fl.rounds;
+  EXPECT_EQ(later.details["excision"]["exact_rounds"].get<int64_t>(), std::max<int64_t>(1, rounds - rounds / 3));
+}
+
+TEST(Ease, TheAblationsAreRegisteredAndKnownAsAblations) {
+  register_builtin_unlearners();
+  for (const char* m : {"ease-bke", "ease-image-bke", "ease-text-bke", "ease-no-gsd", "ease-no-recovery"}) {
+    EXPECT_TRUE(unlearners().contains(m)) << m;
+    EXPECT_TRUE(is_ablation(m)) << m;
+  }
+  for (const char* m : {"ease", "federaser", "multidelete", "ease-unknown"}) EXPECT_FALSE(is_ablation(m)) << m;
 }
 
 TEST(Ease, FullParameterRunsRemoveOnlyTheLastRoundWholeByDefault) {

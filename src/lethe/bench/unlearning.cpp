@@ -37,6 +37,10 @@ struct UnlearningBenchOptions {
   // default config's partition.
   std::vector<std::string> requests = {"client:0", "samples:0:0.5", "concept:heart"};
   std::vector<std::string> methods;  // empty: every registered unlearner
+  // Where the default method list includes the ablations (ease-no-gsd, ...): client requests
+  // (where the ablation table is read), every request, or none. Named methods always run.
+  std::string ablations = "client";
+  bool methods_named = false;  // methods= given: run exactly those on every request
   // Everything else: config overrides; unlearn.* keys only reach `run_unlearning`.
   std::vector<std::string> train_overrides, unlearn_overrides;
 };
@@ -75,6 +79,10 @@ UnlearningBenchOptions parse_options(const std::vector<std::string>& overrides) 
       o.requests = comma_list(key, value);
     } else if (key == "methods") {
       o.methods = comma_list(key, value);
+    } else if (key == "ablations") {
+      LETHE_CHECK(value == "client" || value == "all" || value == "none",
+                  "bench unlearning: ablations='{}' is not one of client, all, none", value);
+      o.ablations = value;
     } else if (key == "run.seed") {
       throw InputError("bench unlearning: set the seeds with seeds=0,1,2, not run.seed");
     } else if (starts_with(key, "unlearn.")) {
@@ -98,6 +106,7 @@ UnlearningBenchOptions parse_options(const std::vector<std::string>& overrides) 
 // CreamFL run's default leaves out the methods it cannot run (unlearn::creamfl_refusal).
 void settle_methods(UnlearningBenchOptions& o, const experiment::ExperimentConfig& first, bool requests_given) {
   const bool lm = first.run.mode == "mllm";
+  o.methods_named = !o.methods.empty();
   if (o.methods.empty()) {
     o.methods = lm ? unlearn::lm_unlearners().names() : unlearn::unlearners().names();
     if (unlearn::is_creamfl(first))
@@ -132,6 +141,16 @@ nlohmann::json resolved_json(experiment::ExperimentConfig cfg) {
   return nlohmann::json::parse(os.str());
 }
 
+// The methods of one request: the ablations of the default list only where o.ablations says.
+std::vector<std::string> request_methods(const UnlearningBenchOptions& o, const std::string& request) {
+  if (o.methods_named || o.ablations == "all") return o.methods;
+  const bool keep = o.ablations == "client" && unlearn::parse_request(request).is_client();
+  std::vector<std::string> out;
+  for (const auto& m : o.methods)
+    if (keep || !unlearn::is_ablation(m)) out.push_back(m);
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json unlearning_suite(const SuiteArgs& args) {
@@ -141,11 +160,17 @@ nlohmann::json unlearning_suite(const SuiteArgs& args) {
   auto o = parse_options(args.overrides);
   const bool requests_given = std::any_of(args.overrides.begin(), args.overrides.end(),
                                           [](const std::string& kv) { return starts_with(kv, "requests="); });
-  const auto [config_name, toml] = suite_config(args, kDefaultConfig, "unlearning");
+  const auto suite_cfg = suite_config(args, kDefaultConfig, "unlearning");
+  const auto& config_name = suite_cfg.name;
+  // The config's [unlearn] settings first, so that the command line's unlearn.* overrides win.
+  const auto split = experiment::split_unlearn_section(suite_cfg.toml, config_name);
+  const auto& config_toml = split.training;
+  o.unlearn_overrides.insert(o.unlearn_overrides.begin(), split.unlearn_overrides.begin(),
+                             split.unlearn_overrides.end());
   auto config_of = [&](int64_t seed) {
     auto overrides = o.train_overrides;
     overrides.push_back(fmt::format("run.seed={}", seed));
-    auto cfg = experiment::parse_experiment(toml, config_name, overrides);
+    auto cfg = experiment::parse_experiment(config_toml, config_name, overrides);
     LETHE_CHECK(cfg.run.mode == "federated" || cfg.run.mode == "mllm",
                 "bench unlearning: {} is neither a federated nor a multimodal-LM config (run.mode = '{}')",
                 config_name, cfg.run.mode);
@@ -172,7 +197,7 @@ nlohmann::json unlearning_suite(const SuiteArgs& args) {
       unlearn::SessionOptions so;
       so.run_dir = dir;
       so.request = request;
-      so.methods = o.methods;
+      so.methods = request_methods(o, request);
       so.overrides = session_overrides;
       so.report = false;
       auto audit = unlearn::run_unlearning(so);
@@ -184,7 +209,7 @@ nlohmann::json unlearning_suite(const SuiteArgs& args) {
                        "retrain {:.2f} (gap {:+.2f}), {} methods in {:.0f} s\n",
                        audits.size() + 1, total, seed, request, audit["forget_size"].get<int64_t>(),
                        lm ? "image questions" : "pairs", lm ? "VQA" : "R@1", orig, ref, orig - ref,
-                       o.methods.size(), request_clock.seconds())
+                       so.methods.size(), request_clock.seconds())
                 << std::flush;
       audits.push_back({seed, std::move(audit)});
     }
@@ -208,6 +233,7 @@ nlohmann::json unlearning_suite(const SuiteArgs& args) {
                       {"seeds", o.seeds},
                       {"requests", o.requests},
                       {"methods", o.methods},
+                      {"ablations", o.methods_named ? "as named" : o.ablations},
                       {"overrides", session_overrides}}},
           {"wall_s", total_clock.seconds()},
           {"runs", runs},

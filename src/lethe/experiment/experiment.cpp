@@ -2,6 +2,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <sstream>
+
+#include <toml++/toml.h>
 
 #include "lethe/core/fs.h"
 #include "lethe/core/log.h"
@@ -20,9 +23,33 @@
 
 namespace lethe::experiment {
 
+SplitConfig split_unlearn_section(const std::string& toml_text, const std::string& name) {
+  toml::table doc;
+  try {
+    doc = toml::parse(toml_text, name);
+  } catch (const toml::parse_error&) {
+    return {toml_text, {}};
+  }
+  const auto* table = doc["unlearn"].as_table();
+  if (!table) return {toml_text, {}};
+  SplitConfig out;
+  for (const auto& [key, value] : *table) {
+    LETHE_CHECK(!value.is_table() && !value.is_array(), "{}: [unlearn] {} must be a single value", name,
+                key.str());
+    std::ostringstream os;
+    value.visit([&](const auto& v) { os << v; });
+    out.unlearn_overrides.push_back(fmt::format("unlearn.{}={}", key.str(), os.str()));
+  }
+  doc.erase("unlearn");
+  std::ostringstream os;
+  os << doc;
+  out.training = os.str();
+  return out;
+}
+
 ExperimentConfig parse_experiment(const std::string& toml_text, const std::string& name,
                                   const std::vector<std::string>& overrides) {
-  auto doc = config::Document::from_string(toml_text, name);
+  auto doc = config::Document::from_string(split_unlearn_section(toml_text, name).training, name);
   doc.apply_overrides(overrides);
   ExperimentConfig cfg;
   doc.read(cfg);

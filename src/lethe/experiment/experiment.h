@@ -61,7 +61,18 @@ struct ExperimentConfig {
   }
 };
 
-// Reads and fully validates a config file plus key=value overrides (unknown keys rejected).
+// A config's [unlearn] table: the unlearning knobs of its regime (a benchmark config's), which
+// training does not read. Returns the config without it and the table as unlearn.key=value
+// overrides (what `lethe unlearn` and `lethe bench unlearning` take). A text without the table, or
+// one that does not parse (its error comes from the parser that reads it), is returned as is.
+struct SplitConfig {
+  std::string training;
+  std::vector<std::string> unlearn_overrides;
+};
+SplitConfig split_unlearn_section(const std::string& toml_text, const std::string& name);
+
+// Reads and fully validates a config file plus key=value overrides (unknown keys rejected; an
+// [unlearn] table is left to the unlearning stages).
 ExperimentConfig load_experiment(const std::string& path, const std::vector<std::string>& overrides);
 ExperimentConfig parse_experiment(const std::string& toml_text, const std::string& name,
                                   const std::vector<std::string>& overrides = {});

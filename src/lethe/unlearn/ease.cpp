@@ -201,11 +201,13 @@ Removal stored_removal(const UnlearnInputs& in, HistoryReader& h, int64_t first_
 // their removal goes whole.
 // unlearn.ease_exact_rounds = -1 picks by regime. With LoRA adapters on a frozen backbone every
 // client adapts the same pretrained features, so few directions of a client's updates are
-// exclusive and the GSD alone removes about half of what it added; removing the later half of
-// the rounds whole closes the gap at little retain cost (measured: docs/methods/ease.md).
+// exclusive and the GSD alone removes about half of what it added; removing the later two
+// thirds of the rounds whole closes the gap at little retain cost (measured:
+// docs/methods/ease.md).
 int64_t exact_rounds(const UnlearnInputs& in) {
   if (in.ucfg.ease_exact_rounds >= 0) return in.ucfg.ease_exact_rounds;
-  return in.model_cfg.lora_rank > 0 ? std::max<int64_t>(1, in.cfg.fl.rounds / 2) : 1;
+  const int64_t rounds = in.cfg.fl.rounds;
+  return in.model_cfg.lora_rank > 0 ? std::max<int64_t>(1, rounds - rounds / 3) : 1;
 }
 
 TensorMap excise_contribution(const UnlearnInputs& in, const Gsd& gsd, GsdMode mode, HistoryReader& h,
@@ -378,30 +380,36 @@ class Ease final : public Unlearner {
   std::function<void(UnlearnConfig&)> ablation_;
 };
 
+// The ablations of METHODS.md §3 (the lock's is the re-anchoring with and without it).
+struct Ablation {
+  const char* name;
+  const char* what;
+  void (*tweak)(UnlearnConfig&);
+};
+constexpr Ablation kAblations[] = {
+    {"ease-bke", "EASE ablation: with bilateral knowledge excision on both towers",
+     [](UnlearnConfig& u) { u.ease_bke = "both"; }},
+    {"ease-image-bke", "EASE ablation: unilateral BKE on the image tower only",
+     [](UnlearnConfig& u) { u.ease_bke = "image"; }},
+    {"ease-text-bke", "EASE ablation: unilateral BKE on the text tower only",
+     [](UnlearnConfig& u) { u.ease_bke = "text"; }},
+    {"ease-no-gsd", "EASE ablation: no GSD, the whole forget side is excised",
+     [](UnlearnConfig& u) { u.ease_gsd = "off"; }},
+    {"ease-no-recovery", "EASE ablation: excision only, no recovery round",
+     [](UnlearnConfig& u) { u.ease_recovery_rounds = 0; }},
+};
+
 }  // namespace
+
+bool is_ablation(const std::string& method) {
+  return std::any_of(std::begin(kAblations), std::end(kAblations),
+                     [&](const Ablation& a) { return method == a.name; });
+}
 
 void register_ease(Registry<UnlearnerFactory>& r) {
   r.add("ease",
         "EASE: GSD-weighted excision of the target's stored contribution, a recovery round under the Forget Lock (BKE optional)",
         [] { return std::make_unique<Ease>(); });
-  // The ablations of METHODS.md §3 (the lock's is the re-anchoring with and without it).
-  struct Ablation {
-    const char* name;
-    const char* what;
-    void (*tweak)(UnlearnConfig&);
-  };
-  static const Ablation kAblations[] = {
-      {"ease-bke", "EASE ablation: with bilateral knowledge excision on both towers",
-       [](UnlearnConfig& u) { u.ease_bke = "both"; }},
-      {"ease-image-bke", "EASE ablation: unilateral BKE on the image tower only",
-       [](UnlearnConfig& u) { u.ease_bke = "image"; }},
-      {"ease-text-bke", "EASE ablation: unilateral BKE on the text tower only",
-       [](UnlearnConfig& u) { u.ease_bke = "text"; }},
-      {"ease-no-gsd", "EASE ablation: no GSD, the whole forget side is excised",
-       [](UnlearnConfig& u) { u.ease_gsd = "off"; }},
-      {"ease-no-recovery", "EASE ablation: excision only, no recovery round",
-       [](UnlearnConfig& u) { u.ease_recovery_rounds = 0; }},
-  };
   for (const auto& a : kAblations)
     r.add(a.name, a.what, [tweak = a.tweak] { return std::make_unique<Ease>(tweak); });
 }

@@ -39,7 +39,8 @@ struct UnlearnConfig {
   std::string ease_excision = "contribution";  // contribution (stored history) | weights (W − W₀)
   bool ease_renormalise = true;    // contribution: the others' rounds keep their full step
   // contribution: the last rounds removed whole, without GSD. -1 = by regime (ease.cpp):
-  // 1 for full-parameter training, half the rounds for LoRA adapters (docs/methods/ease.md).
+  // 1 for full-parameter training, the later two thirds of the rounds for LoRA adapters
+  // (docs/methods/ease.md).
   int64_t ease_exact_rounds = -1;
   std::string ease_bke = "none";   // bilateral knowledge excision: both | image | text | none
   int64_t ease_bke_steps = 10;     // BKE step cap
@@ -108,7 +109,7 @@ struct UnlearnConfig {
         .one_of({"contribution", "weights"});
     v("ease_renormalise", ease_renormalise, "EASE contribution: rescale the others' rounds to a full step");
     v("ease_exact_rounds", ease_exact_rounds,
-      "EASE contribution: last rounds removed whole (no GSD); -1 = 1, or half the rounds with LoRA")
+      "EASE contribution: last rounds removed whole (no GSD); -1 = 1, or 2/3 of the rounds with LoRA")
         .min(-1);
     v("ease_bke", ease_bke, "EASE: bilateral knowledge excision on both | image | text | none")
         .one_of({"both", "image", "text", "none"});

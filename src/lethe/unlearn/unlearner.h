@@ -76,6 +76,9 @@ using UnlearnerFactory = std::function<std::unique_ptr<Unlearner>()>;
 Registry<UnlearnerFactory>& unlearners();
 // Every built-in method (METHODS.md §2). Idempotent.
 void register_builtin_unlearners();
+// Whether `method` is a registered ablation of another method (ease-no-gsd, ...): one knob of
+// its parent changed, to show what that part does.
+bool is_ablation(const std::string& method);
 
 // The original run's initial model θ^0 (experiment.cpp's make_workbench: this seed stream, and
 // the pretrained weights of a model.init run).
