@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all build setup test demo bench clean
+.PHONY: all build setup test demo bench python clean
 
 all: build
 
@@ -24,6 +24,14 @@ test: setup
 demo: setup $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS) --target lethe
 	$(BUILD)/bin/lethe demo
+
+# `import lethe` for the system Python: builds the module into $(BUILD)/python and links it into
+# the user's site-packages (python3 -m site --user-site), so that /usr/bin/python3 finds it.
+python: setup $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target lethe_python
+	@site=$$(/usr/bin/python3 -m site --user-site) && mkdir -p "$$site" && \
+	  echo "$(abspath $(BUILD))/python" > "$$site/lethe.pth" && \
+	  echo "import lethe: $(abspath $(BUILD))/python (via $$site/lethe.pth)"
 
 bench: setup $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS) --target lethe
