@@ -22,13 +22,22 @@ std::set<int64_t> units_of(const data::Dataset& ds, const std::vector<int64_t>& 
   return u;
 }
 
+// samples:0:0.4 on the shared tiny run, audited over 3 folds.
+struct SampleRequestAudit {
+  const TinyRun& run = shared_tiny_run();
+  const ForgetSet forget = forget_set_of(run, "samples:0:0.4");
+  UnlearnConfig u = [] {
+    UnlearnConfig c;
+    c.audit_folds = 3;
+    return c;
+  }();
+  UnlearnInputs in = inputs_of(run, forget, u, temp_dir().string());
+  const AuditSets sets = make_audit_sets(in);
+};
+
 TEST(Audit, RetainAndTestAreMeansOverDisjointGalleriesOfTheForgetSize) {
-  const auto& run = shared_tiny_run();
-  const auto forget = forget_set_of(run, "samples:0:0.4");
-  UnlearnConfig u;
-  u.audit_folds = 3;
-  auto in = inputs_of(run, forget, u, temp_dir().string());
-  const auto sets = make_audit_sets(in);
+  SampleRequestAudit fx;
+  auto& [run, forget, u, in, sets] = fx;
   ASSERT_GT(sets.units, 0);
   EXPECT_EQ(static_cast<int64_t>(units_of(run.ds, sets.forget).size()), sets.units);
 
@@ -76,12 +85,8 @@ TEST(Audit, RetainAndTestAreMeansOverDisjointGalleriesOfTheForgetSize) {
 }
 
 TEST(Audit, OneEmbeddingTableServesEverySet) {
-  const auto& run = shared_tiny_run();
-  const auto forget = forget_set_of(run, "samples:0:0.4");
-  UnlearnConfig u;
-  u.audit_folds = 3;
-  auto in = inputs_of(run, forget, u, temp_dir().string());
-  const auto sets = make_audit_sets(in);
+  SampleRequestAudit fx;
+  auto& [run, forget, u, in, sets] = fx;
   auto model = model_with(in, run.original);
   const auto table = embed_audit_sets(model, in, sets);
 
