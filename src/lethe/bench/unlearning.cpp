@@ -177,6 +177,13 @@ nlohmann::json unlearning_suite(const SuiteArgs& args) {
     return cfg;
   };
   for (int64_t seed : o.seeds) config_of(seed);  // every config error before any training
+  {  // the [unlearn] knobs too (the config's table and the command line's unlearn.* keys)
+    auto knobs = config::Document::from_string("", config_name);
+    knobs.apply_overrides(o.unlearn_overrides);
+    unlearn::UnlearnConfig u;
+    knobs.read_section("unlearn", u);
+    knobs.finish();
+  }
   const auto first = config_of(o.seeds.front());
   const bool lm = first.run.mode == "mllm";
   settle_methods(o, first, requests_given);
