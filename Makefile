@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all build setup test demo bench python clean
+.PHONY: all build setup test demo bench python install clean
 
 all: build
 
@@ -32,6 +32,12 @@ python: setup $(BUILD)/CMakeCache.txt
 	@site=$$(/usr/bin/python3 -m site --user-site) && mkdir -p "$$site" && \
 	  echo "$(abspath $(BUILD))/python" > "$$site/lethe.pth" && \
 	  echo "import lethe: $(abspath $(BUILD))/python (via $$site/lethe.pth)"
+
+# liblethe.so, its headers, the CMake package (find_package(Lethe)) and the lethe binary under
+# $(PREFIX) (docs/library.md).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 bench: setup $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS) --target lethe

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
