@@ -98,8 +98,6 @@ py::object unlearn_run(const std::string& run, const std::string& request, const
 }
 
 std::vector<std::pair<std::string, std::string>> methods(bool multimodal_lm) {
-  unlearn::register_builtin_unlearners();
-  unlearn::register_builtin_lm_unlearners();
   std::vector<std::pair<std::string, std::string>> out;
   auto add = [&](const auto& registry) {
     for (const auto* e : registry.entries()) out.emplace_back(e->name, e->description);

@@ -31,6 +31,21 @@ TEST(Registry, LooksUpByName) {
   EXPECT_EQ(entries[0]->name, "fedavg");
 }
 
+// An accessor's registry holds its built-ins from the first call on, with no registration call.
+void add_builtins(Registry<Factory>& r) { r.add("fedavg", "weighted average", [](int x) { return x + 1; }); }
+int builtins_filled = 0;
+Registry<Factory>& accessor() {
+  static Registry<Factory> r("strategy", [](Registry<Factory>& reg) { ++builtins_filled, add_builtins(reg); });
+  return r;
+}
+
+TEST(Registry, AnAccessorsRegistryHoldsItsBuiltinsOnceFromTheFirstUse) {
+  EXPECT_EQ(accessor().get("fedavg").factory(1), 2);
+  accessor().add("fedsgd", "added later", [](int x) { return x; });
+  EXPECT_EQ(accessor().names(), (std::vector<std::string>{"fedavg", "fedsgd"}));
+  EXPECT_EQ(builtins_filled, 1);
+}
+
 TEST(Registry, UnknownNameListsTheValidOnes) {
   auto r = make();
   try {

@@ -30,7 +30,6 @@ Dataset dataset(int64_t units = 60, std::vector<std::string> sources = {"google"
 }
 
 PartitionSpec spec(std::string kind, int64_t clients) {
-  register_builtin_partitioners();
   PartitionSpec s;
   s.kind = std::move(kind);
   s.clients = clients;

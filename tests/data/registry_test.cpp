@@ -11,8 +11,6 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(DatasetRegistry, ListsTheBuiltins) {
-  register_builtin_datasets();
-  register_builtin_datasets();  // idempotent
   EXPECT_EQ(datasets().names(),
             std::vector<std::string>({"emoji", "emoji-styles", "fashion-mnist", "karpathy", "shapes"}));
   for (const auto* e : datasets().entries()) {

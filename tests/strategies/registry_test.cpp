@@ -17,7 +17,6 @@ const std::vector<std::string> kAll = {"creamfl", "fedadagrad", "fedadam",      
                                        "fedprox", "fedyogi",    "median", "trimmed_mean"};
 
 TEST(StrategyRegistry, ListsExactlyTheNineStrategies) {
-  register_builtin_strategies();
   EXPECT_EQ(strategies().names(), kAll);  // names() is sorted
   for (const auto* e : strategies().entries()) {
     EXPECT_FALSE(e->description.empty()) << e->name;
@@ -32,12 +31,6 @@ TEST(StrategyRegistry, ListsExactlyTheNineStrategies) {
     EXPECT_EQ(s->name(), e->name);  // checkpoints record name(); it must be the registry key
     EXPECT_EQ(make_strategy(cfg)->name(), e->name);
   }
-}
-
-TEST(StrategyRegistry, RegistrationIsIdempotent) {
-  register_builtin_strategies();
-  register_builtin_strategies();
-  EXPECT_EQ(strategies().names().size(), kAll.size());
 }
 
 TEST(StrategyRegistry, UnknownNamesGetASuggestionAndTheValidList) {

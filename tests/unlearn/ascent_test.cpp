@@ -154,7 +154,6 @@ bool same_weights(const TensorMap& a, const TensorMap& b) {
 }
 
 TEST(AscentMethods, AllFiveAreRegistered) {
-  register_builtin_unlearners();
   for (const char* m : {"ga", "ga+ft", "npo", "graddiff", "klmin"}) EXPECT_TRUE(unlearners().contains(m)) << m;
 }
 

@@ -304,7 +304,6 @@ TEST(Ease, LoraRunsSketchTheAdapterProductAndExciseOnlyItsUpProjections) {
 }
 
 TEST(Ease, TheAblationsAreRegisteredAndKnownAsAblations) {
-  register_builtin_unlearners();
   for (const char* m : {"ease-bke", "ease-image-bke", "ease-text-bke", "ease-no-gsd", "ease-no-recovery"}) {
     EXPECT_TRUE(unlearners().contains(m)) << m;
     EXPECT_TRUE(is_ablation(m)) << m;

@@ -106,7 +106,6 @@ inline UnlearnInputs inputs_of(const TinyRun& run, const ForgetSet& forget,
 // folder when empty).
 inline UnlearnOutput run_method(const std::string& name, const TinyRun& run, const ForgetSet& forget,
                                 const UnlearnConfig& ucfg, std::string work_dir = "") {
-  register_builtin_unlearners();
   if (work_dir.empty()) work_dir = temp_dir().string();
   return unlearners().get(name).factory()->run(inputs_of(run, forget, ucfg, work_dir));
 }

@@ -28,7 +28,6 @@ using testing::TinyRun;
 namespace fsys = std::filesystem;
 
 UnlearnOutput run_method(const std::string& name, const UnlearnInputs& in) {
-  register_builtin_unlearners();
   return unlearners().get(name).factory()->run(in);
 }
 

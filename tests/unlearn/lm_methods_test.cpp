@@ -49,7 +49,6 @@ const Trained& trained() {
 }
 
 TEST(LmUnlearn, RegistryHasTheMethodsAndNamesTheValidOnes) {
-  register_builtin_lm_unlearners();
   for (const char* m : {"ga", "graddiff", "klmin", "npo", "mmunlearner"})
     EXPECT_TRUE(lm_unlearners().contains(m)) << m;
   expect_input_error([] { lm_unlearners().get("multidelete"); }, {"unknown", "mmunlearner"});
@@ -82,7 +81,6 @@ TEST(LmUnlearn, MmunlearnerMovesOnlyMaskedParametersUnlessUnprotected) {
   u.lm_lr = 1e-3;
   const auto masks = saliency_masks(t.inputs(u));
   const auto before = state_dict(*t.lm.model);
-  register_builtin_lm_unlearners();
   auto out = lm_unlearners().get("mmunlearner").factory()->run(t.inputs(u));
   int64_t moved_inside = 0;
   for (const auto& [k, m] : masks) {
@@ -108,7 +106,6 @@ TEST(LmUnlearn, AscentMethodsRaiseTheForgetLossAndCountTheirSteps) {
   UnlearnConfig u;
   u.lm_lr = 1e-3;
   const double base = t.nll(state_dict(*t.lm.model), t.forget);
-  register_builtin_lm_unlearners();
   for (const char* m : {"ga", "graddiff", "klmin", "npo"}) {
     auto out = lm_unlearners().get(m).factory()->run(t.inputs(u));
     EXPECT_GT(t.nll(out.weights, t.forget), base) << m;

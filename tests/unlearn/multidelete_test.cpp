@@ -110,7 +110,6 @@ UnlearnConfig quick(int64_t epochs) {
 
 TEST(MultiDeleteMethod, DeletedPairsSeparateFromKeptOnesAndTheBestPassIsKept) {
   const auto& run = shared_tiny_run();
-  register_builtin_unlearners();
   ASSERT_TRUE(unlearners().contains("multidelete"));
   const auto forget = forget_set_of(run, "samples:0:0.4");
   auto out = run_method("multidelete", run, forget, quick(3));

@@ -5,18 +5,8 @@
 #include "lethe/apps/commands.h"
 #include "lethe/bench/suites.h"
 #include "lethe/core/fs.h"
-#ifdef LETHE_WITH_GRPC
-#include "lethe/rpc/deployment_bench.h"
-#endif
 
 namespace lethe::app {
-
-void register_suites() {
-  bench::register_builtin_suites();
-#ifdef LETHE_WITH_GRPC
-  rpc::register_deployment_suite();
-#endif
-}
 
 void add_bench_command(CLI::App& app, Action* action) {
   struct Opts {
@@ -31,7 +21,6 @@ void add_bench_command(CLI::App& app, Action* action) {
   cmd->add_option("overrides", o->args.overrides, "suite options key=value");
   cmd->callback([o, action] {
     *action = [o] {
-      register_suites();
       std::vector<std::string> names =
           o->suite == "all" ? bench::suites().names() : std::vector<std::string>{o->suite};
       for (const auto& name : names) {

@@ -10,6 +10,7 @@
 #include "lethe/apps/table.h"
 #include "lethe/core/config.h"
 #include "lethe/core/fs.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/core/stopwatch.h"
 #include "lethe/core/strings.h"
 #include "lethe/embedded_configs.h"
@@ -24,8 +25,8 @@ namespace {
 // Whether `dir` holds a training run of exactly this config. A finished one (summary.json is
 // written last) is reused, so a second `lethe demo` goes straight to unlearning (whose retrain
 // reference is cached too); an interrupted one is resumed.
-bool same_config(const std::string& dir, experiment::ExperimentConfig cfg) {
-  return file_exists(dir + "/config.toml") && read_file(dir + "/config.toml") == config::to_toml(cfg);
+bool same_config(const RunFolder& run, experiment::ExperimentConfig cfg) {
+  return run.holds_config(config::to_toml(cfg));
 }
 
 // The embedded training config of each regime.
@@ -87,10 +88,11 @@ void add_demo_command(CLI::App& app, Action* action) {
                                cfg.fl.clients, cfg.fl.rounds, cfg.fl.strategy, model_label(cfg),
                                cfg.data.name, out)
                 << std::flush;
-      const bool same = same_config(out, cfg);
-      if (same && file_exists(out + "/summary.json")) {
+      const RunFolder run(out);
+      const bool same = same_config(run, cfg);
+      if (same && run.finished()) {
         std::cout << "      reusing the finished training in " << out << "\n";
-      } else if (same && file_exists(out + "/checkpoints/latest")) {
+      } else if (same && run.resumable()) {
         std::cout << "      resuming the interrupted training in " << out << "\n";
         experiment::run_experiment(cfg, out, {.resume = true});
       } else {
@@ -108,7 +110,7 @@ void add_demo_command(CLI::App& app, Action* action) {
                 << std::flush;
       const auto audit = unlearn::run_unlearning(s);
 
-      const std::string folder = out + "/unlearn/" + unlearn::parse_request(s.request).slug();
+      const std::string folder = run.unlearn(unlearn::parse_request(s.request).slug());
       std::cout << fmt::format("[3/3] {}: forget {} pairs; R@1 (%) at a gallery of {} pairs per split\n",
                                audit["request"].get<std::string>(), audit["forget_size"].get<int64_t>(),
                                audit["gallery_units"].get<int64_t>())

@@ -5,6 +5,7 @@
 #include "lethe/apps/commands.h"
 #include "lethe/apps/table.h"
 #include "lethe/core/fs.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/experiment/experiment.h"
 #include "lethe/train/central.h"
 #include "lethe/train/checkpoint.h"
@@ -45,7 +46,7 @@ void add_eval_command(CLI::App& app, Action* action) {
       std::cout << recall_table(summary["eval"]);
       if (!o->out.empty()) {
         make_dirs(o->out);
-        write_file_atomic(o->out + "/summary.json", summary.dump(2) + "\n");
+        write_file_atomic(RunFolder(o->out).summary(), summary.dump(2) + "\n");
       }
     };
   });

@@ -27,15 +27,9 @@ void add_methods_command(CLI::App& app, Action* action) {
   auto* cmd = app.add_subcommand("methods", "list datasets, partitioners, strategies, unlearning methods, benchmarks");
   cmd->callback([action] {
     *action = [] {
-      data::register_builtin_datasets();
-      data::register_builtin_partitioners();
-      strategies::register_builtin_strategies();
-      unlearn::register_builtin_unlearners();
-      register_suites();
       list("datasets", data::datasets());
       list("partitioners", data::partitioners());
       list("strategies", strategies::strategies());
-      unlearn::register_builtin_lm_unlearners();
       list("unlearning methods", unlearn::unlearners());
       list("unlearning methods for the multimodal LM (run.mode = mllm)", unlearn::lm_unlearners());
       list("benchmark suites", bench::suites());

@@ -9,6 +9,7 @@
 #include "lethe/apps/table.h"
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/core/strings.h"
 #include "lethe/experiment/experiment.h"
 
@@ -36,8 +37,9 @@ nlohmann::json read_json(const std::string& path) {
 RunInfo inspect(const std::string& dir) {
   RunInfo r;
   r.dir = dir;
+  const RunFolder run(dir);
   try {
-    auto cfg = experiment::load_experiment(dir + "/config.toml", {});
+    auto cfg = experiment::load_experiment(run.config(), {});
     r.name = cfg.run.name;
     r.mode = cfg.run.mode;
     r.seed = cfg.run.context.seed;
@@ -51,13 +53,13 @@ RunInfo inspect(const std::string& dir) {
   } catch (const std::exception& e) {
     r.error = e.what();
   }
-  if (file_exists(dir + "/summary.json")) {
+  if (run.finished()) {
     r.state = "finished";
-    r.summary = read_json(dir + "/summary.json");
+    r.summary = read_json(run.summary());
   } else {
-    r.state = file_exists(dir + "/checkpoints/latest") ? "interrupted (lethe train --resume)" : "incomplete";
+    r.state = run.resumable() ? "interrupted (lethe train --resume)" : "incomplete";
   }
-  const fs::path unlearn = fs::path(dir) / "unlearn";
+  const fs::path unlearn = run.unlearn_root();
   if (fs::is_directory(unlearn)) {
     for (const auto& e : fs::directory_iterator(unlearn)) {
       const auto audit = e.path() / "audit.json";
@@ -76,9 +78,9 @@ std::string test_r1(const RunInfo& r) {
 void list_runs(const std::string& root) {
   LETHE_CHECK(fs::is_directory(root), "runs folder '{}' does not exist", root);
   std::vector<std::string> dirs;
-  if (file_exists(root + "/config.toml")) dirs.push_back(root);
+  if (RunFolder(root).has_config()) dirs.push_back(root);
   for (const auto& e : fs::directory_iterator(root))
-    if (e.is_directory() && fs::exists(e.path() / "config.toml")) dirs.push_back(e.path().string());
+    if (e.is_directory() && RunFolder(e.path().string()).has_config()) dirs.push_back(e.path().string());
   std::sort(dirs.begin(), dirs.end());
   if (dirs.empty()) {
     std::cout << "no run folders in " << root << "\n";
@@ -100,7 +102,7 @@ void list_runs(const std::string& root) {
 }
 
 void show_run(const std::string& dir) {
-  LETHE_CHECK(file_exists(dir + "/config.toml"), "'{}' is not a Lethe run folder (no config.toml)", dir);
+  LETHE_CHECK(RunFolder(dir).has_config(), "'{}' is not a Lethe run folder (no config.toml)", dir);
   const auto r = inspect(dir);
   std::cout << "run       " << dir << "\n";
   if (!r.error.empty()) std::cout << "config    unreadable: " << r.error << "\n";

@@ -22,8 +22,6 @@ void add_runs_command(CLI::App& app, Action* action);
 void add_embed_command(CLI::App& app, Action* action);
 void add_export_command(CLI::App& app, Action* action);
 void add_pretrain_command(CLI::App& app, Action* action);
-// Every benchmark suite this build has (the deployment one with LETHE_WITH_GRPC).
-void register_suites();
 
 // Deployment (built with LETHE_WITH_GRPC).
 void add_server_command(CLI::App& app, Action* action);

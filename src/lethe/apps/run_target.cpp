@@ -2,6 +2,7 @@
 
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
+#include "lethe/core/run_folder.h"
 
 namespace lethe::app {
 
@@ -11,7 +12,7 @@ RunTarget resolve_run_target(const std::string& config, const std::string& out,
   if (!resume.empty()) {
     LETHE_CHECK(out.empty() || out == resume, "--out and --resume name different folders");
     LETHE_CHECK(file.empty(), "--resume reads the run's own config.toml; drop --config");
-    file = resume + "/config.toml";
+    file = RunFolder(resume).config();
     LETHE_CHECK(file_exists(file), "--resume {}: no config.toml there", resume);
   }
   LETHE_CHECK(!file.empty(), "--config is required");

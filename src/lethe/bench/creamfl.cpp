@@ -13,6 +13,7 @@
 #include "lethe/bench/suites.h"
 #include "lethe/core/fs.h"
 #include "lethe/core/metrics.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/core/stopwatch.h"
 #include "lethe/creamfl/partition.h"
 #include "lethe/creamfl/train.h"
@@ -66,8 +67,9 @@ nlohmann::json run_fedavg(const experiment::ExperimentConfig& cfg, const std::st
   clients.train.push_back(part.public_pairs), clients.val.emplace_back();
   make_dirs(dir);
   auto resolved = cfg;
-  write_file_atomic(dir + "/config.toml", config::to_toml(resolved));  // the variant's own config
-  MetricsWriter metrics(dir + "/metrics.jsonl");
+  const RunFolder run(dir);
+  write_file_atomic(run.config(), config::to_toml(resolved));  // the variant's own config
+  MetricsWriter metrics(run.metrics());
   const Stopwatch clock;
   auto fcfg = cfg;
   fcfg.fl.strategy = "fedavg";
@@ -78,7 +80,7 @@ nlohmann::json run_fedavg(const experiment::ExperimentConfig& cfg, const std::st
       {"train_wall_s", clock.seconds()},
       {"eval", train::evaluate_summary(w.model, w.ds, w.text.tokens, w.ds.train, cfg.eval, w.ctx)},
       {"training", {{"clients", clients.num_clients()}}}};
-  write_file_atomic(dir + "/summary.json", summary.dump(2) + "\n");
+  write_file_atomic(run.summary(), summary.dump(2) + "\n");
   return summary;
 }
 
@@ -122,7 +124,7 @@ nlohmann::json memory_round(const SuiteArgs& args, const CreamBenchOptions& o, c
   auto w = experiment::make_workbench(cfg);
   std::filesystem::remove_all(dir);
   make_dirs(dir);
-  MetricsWriter metrics(dir + "/metrics.jsonl");
+  MetricsWriter metrics(RunFolder(dir).metrics());
   double before = 0, peak = 0;
   creamfl::RoundProbe probe{[&](int64_t) { before = rss_mib(), reset_peak_rss(); },
                             [&](int64_t) { peak = peak_rss_mib(); }};

@@ -1,4 +1,8 @@
-#include "lethe/rpc/deployment_bench.h"
+// `lethe bench deployment`: a deployed federation on loopback — this process serves, N
+// `lethe client` child processes train — for a few rounds: round latency, bytes and the
+// server's peak RSS, and whether every client was counted in every round. Built with gRPC only
+// (LETHE_WITH_GRPC).
+#include "lethe/bench/suites.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -16,10 +20,11 @@
 #include "lethe/bench/machine.h"
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/core/stopwatch.h"
 #include "lethe/rpc/deploy.h"
 
-namespace lethe::rpc {
+namespace lethe::bench {
 namespace {
 
 struct DeploymentBenchOptions {
@@ -96,8 +101,8 @@ pid_t spawn_client(const std::string& address, int64_t k, const std::string& tok
 
 }  // namespace
 
-nlohmann::json deployment_suite(const bench::SuiteArgs& args) {
-  const auto o = bench::read_suite_options<DeploymentBenchOptions>(args, "deployment");
+nlohmann::json deployment_suite(const SuiteArgs& args) {
+  const auto o = read_suite_options<DeploymentBenchOptions>(args, "deployment");
   const std::string dir = args.out_dir + "/deployment-run";
   std::filesystem::remove_all(dir);
   make_dirs(dir + "/logs");
@@ -107,7 +112,7 @@ nlohmann::json deployment_suite(const bench::SuiteArgs& args) {
   write_file_atomic(dir + "/token", token + "\n");
   const auto cfg = experiment::parse_experiment(experiment_toml(o), "bench deployment");
 
-  ServerOptions server;
+  rpc::ServerOptions server;
   server.listen = "127.0.0.1:0";
   server.tls.insecure = true;  // loopback; TLS is covered by the tests
   server.tokens = dir + "/tokens";
@@ -117,7 +122,7 @@ nlohmann::json deployment_suite(const bench::SuiteArgs& args) {
   // The clients start once the server has written its address.
   std::vector<pid_t> pids;
   std::thread launcher([&] {
-    const std::string address_file = dir + "/run/server_address";
+    const std::string address_file = RunFolder(dir + "/run").server_address();
     for (int i = 0; i < 12000 && !file_exists(address_file); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (!file_exists(address_file)) return;
@@ -130,18 +135,18 @@ nlohmann::json deployment_suite(const bench::SuiteArgs& args) {
   std::cout << fmt::format("deployment: serving {} client processes on loopback for {} rounds\n",
                            o.clients, o.rounds)
             << std::flush;
-  bench::reset_peak_rss();
-  const double rss_start = bench::rss_mib();
+  reset_peak_rss();
+  const double rss_start = rss_mib();
   const Stopwatch clock;
   nlohmann::json summary;
   std::string failure;
   try {
-    summary = serve_experiment(cfg, dir + "/run", server, false);
+    summary = rpc::serve_experiment(cfg, dir + "/run", server, false);
   } catch (const std::exception& e) {
     failure = e.what();
   }
   const double wall = clock.seconds();
-  const double peak = bench::peak_rss_mib();
+  const double peak = peak_rss_mib();
   launcher.join();
   int64_t clean_exits = 0;
   for (pid_t pid : pids) {
@@ -175,7 +180,7 @@ nlohmann::json deployment_suite(const bench::SuiteArgs& args) {
   }
 
   Context ctx(cfg.run.context);
-  nlohmann::json out = {{"suite", "deployment"}, {"machine", bench::machine_info(ctx)}};
+  nlohmann::json out = {{"suite", "deployment"}, {"machine", machine_info(ctx)}};
   out["config"] = {{"clients", o.clients}, {"rounds", o.rounds}, {"pairs_per_client", o.pairs_per_client},
                    {"dataset", "shapes"}, {"preset", "tiny"}, {"transport", "gRPC, plain text on loopback"},
                    {"model_bytes", rounds.empty() ? 0 : rounds[0].at("bytes_down").get<int64_t>() / o.clients}};
@@ -200,13 +205,11 @@ nlohmann::json deployment_suite(const bench::SuiteArgs& args) {
   return out;
 }
 
-void register_deployment_suite() {
-  auto& r = bench::suites();
-  if (r.contains("deployment")) return;
+void register_deployment_suite(Registry<Suite>& r) {
   r.add("deployment",
         "a gRPC federation on loopback: N client processes x a few rounds; round latency, bytes, "
         "server peak RSS",
         deployment_suite);
 }
 
-}  // namespace lethe::rpc
+}  // namespace lethe::bench

@@ -3,7 +3,6 @@
 // rows (uint8 pixels / token ids in, unit-norm float embeddings out), in fp32 and, where the CPU
 // has it natively, bf16; next to the matmul peak and, in the same run, the same forward in
 // PyTorch (bench/pytorch_embed.py on the OpenCLIP-layout reference model of tests/reference/).
-#include <filesystem>
 #include <iostream>
 
 #include "lethe/bench/machine.h"
@@ -19,31 +18,16 @@ namespace {
 struct EmbedOptions {
   std::string preset = "ViT-B-32";
   int64_t image_batch = 32, text_batch = 256, steps = 5, text_tokens = 12;
-  std::string precisions = "auto";  // auto: fp32, and bf16 where the CPU has it natively
-  bool pytorch = true;
-  int64_t threads = 0;  // 0 = all cores
-  std::string python = "/usr/bin/python3";
-  std::string pytorch_script = "bench/pytorch_embed.py";
+  TwinOptions twin{"bench/pytorch_embed.py"};
   template <class V> void visit(V& v) {
     v("preset", preset, "model preset (its vocabulary: ViT-B-32's is 49,408)");
     v("image_batch", image_batch, "images per timed batch").min(1);
     v("text_batch", text_batch, "captions per timed batch").min(1);
     v("steps", steps, "timed batches (median)").min(1);
     v("text_tokens", text_tokens, "non-pad tokens per caption").min(3);
-    v("precisions", precisions, "auto (fp32, + bf16 where native) | fp32 | bf16 | both")
-        .one_of({"auto", "fp32", "bf16", "both"});
-    v("pytorch", pytorch, "time the PyTorch twin in the same run");
-    v("threads", threads, "intra-op threads of both (0 = all cores)").min(0);
-    v("python", python, "Python interpreter with torch (Debian: python3-torch)");
-    v("pytorch_script", pytorch_script, "the PyTorch twin, relative to the working directory");
+    twin.visit(v);
   }
 };
-
-std::vector<std::string> precisions_of(const std::string& p) {
-  if (p == "fp32" || (p == "auto" && !cpu_has_native_bf16())) return {"fp32"};
-  if (p == "bf16") return {"bf16"};
-  return {"fp32", "bf16"};
-}
 
 }  // namespace
 
@@ -68,10 +52,10 @@ nlohmann::json embed_suite(const SuiteArgs& args) {
 
   nlohmann::json out = {{"suite", "embed"}};
   nlohmann::json rows = nlohmann::json::array();
-  for (const auto& precision : precisions_of(o.precisions)) {
+  for (const auto& precision : o.twin.precision_list()) {
     ContextConfig cc;
     cc.precision = precision;
-    cc.threads = static_cast<int>(o.threads);
+    cc.threads = static_cast<int>(o.twin.threads);
     const Context ctx(cc);
     if (!out.contains("machine")) out["machine"] = machine_info(ctx);
     const double image_s = time_median([&] { eval::embed_images(model, pixels, ctx, o.image_batch); },
@@ -90,15 +74,11 @@ nlohmann::json embed_suite(const SuiteArgs& args) {
                              o.preset, precision, r["images_per_s"].get<double>(),
                              r["image_gflops"].get<double>(), r["texts_per_s"].get<double>(),
                              r["text_gflops"].get<double>(), peak);
-    if (o.pytorch) {
-      LETHE_CHECK(std::filesystem::exists(o.pytorch_script),
-                  "bench embed: '{}' not found (run from the repository root, or pytorch=false)",
-                  o.pytorch_script);
-      const auto py = run_pytorch_twin(
-          fmt::format("{} {} --preset {} --precision {} --image-batch {} --text-batch {} --steps {} "
+    if (o.twin.pytorch) {
+      const auto py = o.twin.run(
+          fmt::format("--preset {} --precision {} --image-batch {} --text-batch {} --steps {} "
                       "--text-tokens {} --threads {}",
-                      o.python, o.pytorch_script, o.preset, precision, o.image_batch, o.text_batch,
-                      o.steps, o.text_tokens, ctx.threads()),
+                      o.preset, precision, o.image_batch, o.text_batch, o.steps, o.text_tokens, ctx.threads()),
           "embed");
       r["pytorch"] = py;
       r["image_speedup_vs_pytorch"] = r["images_per_s"].get<double>() / py.at("images_per_s").get<double>();
@@ -115,7 +95,7 @@ nlohmann::json embed_suite(const SuiteArgs& args) {
   out["config"] = {{"preset", o.preset},         {"parameters", parameters},
                    {"image_batch", o.image_batch}, {"text_batch", o.text_batch},
                    {"steps", o.steps},           {"text_tokens", o.text_tokens},
-                   {"threads", o.threads},       {"pytorch", o.pytorch},
+                   {"threads", o.twin.threads},  {"pytorch", o.twin.pytorch},
                    {"timing", "median of `steps` batches after one untimed batch"}};
   out["results"] = rows;
   return out;

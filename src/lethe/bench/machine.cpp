@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -53,7 +54,17 @@ void reset_peak_rss() {
   out << "5";
 }
 
-nlohmann::json run_pytorch_twin(const std::string& cmd, const std::string& suite) {
+std::vector<std::string> TwinOptions::precision_list() const {
+  if (precisions == "fp32" || (precisions == "auto" && !cpu_has_native_bf16())) return {"fp32"};
+  if (precisions == "bf16") return {"bf16"};
+  return {"fp32", "bf16"};
+}
+
+nlohmann::json TwinOptions::run(const std::string& flags, const std::string& suite) const {
+  LETHE_CHECK(std::filesystem::exists(pytorch_script),
+              "bench {}: '{}' not found (run from the repository root, or pytorch=false)", suite,
+              pytorch_script);
+  const std::string cmd = fmt::format("{} {} {}", python, pytorch_script, flags);
   std::string out;
   FILE* pipe = popen(cmd.c_str(), "r");
   LETHE_CHECK(pipe != nullptr, "bench {}: cannot run '{}'", suite, cmd);

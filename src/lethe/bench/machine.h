@@ -21,10 +21,31 @@ double rss_mib();
 double peak_rss_mib();
 void reset_peak_rss();
 
-// Runs a benchmark's PyTorch twin (`cmd`, a shell command line) and parses the one JSON object
-// it prints on stdout; InputError naming `suite` and the command if it fails or prints no JSON
-// (Debian's python3-torch, which scripts/setup installs; or pass pytorch=false).
-nlohmann::json run_pytorch_twin(const std::string& cmd, const std::string& suite);
+// The options of a timing suite that has a PyTorch twin (bench/pytorch_*.py): the precisions it
+// times, the threads of both, and how to run the twin.
+struct TwinOptions {
+  std::string precisions = "auto";  // auto: fp32, and bf16 where the CPU has it natively
+  bool pytorch = true;
+  int64_t threads = 0;  // 0 = all cores
+  std::string python = "/usr/bin/python3";
+  std::string pytorch_script;
+
+  explicit TwinOptions(std::string script) : pytorch_script(std::move(script)) {}
+  template <class V>
+  void visit(V& v) {
+    v("precisions", precisions, "auto (fp32, + bf16 where native) | fp32 | bf16 | both")
+        .one_of({"auto", "fp32", "bf16", "both"});
+    v("pytorch", pytorch, "time the PyTorch twin in the same run");
+    v("threads", threads, "intra-op threads of both (0 = all cores)").min(0);
+    v("python", python, "Python interpreter with torch (Debian: python3-torch)");
+    v("pytorch_script", pytorch_script, "the PyTorch twin, relative to the working directory");
+  }
+  std::vector<std::string> precision_list() const;
+  // Runs the twin with `flags` and parses the one JSON object it prints on stdout; InputError
+  // naming `suite` if the script is missing, or it fails or prints no JSON (Debian's
+  // python3-torch, which scripts/setup installs; or pass pytorch=false).
+  nlohmann::json run(const std::string& flags, const std::string& suite) const;
+};
 
 // Seconds per call of fn: median of `reps` timed calls after `warmup` untimed ones.
 double time_median(const std::function<void()>& fn, int reps, int warmup = 1);

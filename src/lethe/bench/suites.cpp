@@ -2,6 +2,7 @@
 
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/embedded_configs.h"
 
 namespace lethe::bench {
@@ -26,22 +27,18 @@ SuiteConfig suite_config(const SuiteArgs& args, const std::string& embedded_name
 
 std::optional<nlohmann::json> finished_run(const experiment::ExperimentConfig& cfg,
                                            const std::string& dir, const std::string& suite) {
-  if (!file_exists(dir + "/config.toml")) return std::nullopt;
+  const RunFolder run(dir);
+  if (!run.has_config()) return std::nullopt;
   auto resolved = cfg;
-  LETHE_CHECK(read_file(dir + "/config.toml") == config::to_toml(resolved),
+  LETHE_CHECK(run.holds_config(config::to_toml(resolved)),
               "bench {}: {} holds a run of another config; remove it or choose another --out", suite, dir);
-  if (!file_exists(dir + "/summary.json")) return std::nullopt;
-  return nlohmann::json::parse(read_file(dir + "/summary.json"));
+  if (!run.finished()) return std::nullopt;
+  return nlohmann::json::parse(read_file(run.summary()));
 }
 
-Registry<Suite>& suites() {
-  static Registry<Suite> r("benchmark suite");
-  return r;
-}
+namespace {
 
-void register_builtin_suites() {
-  auto& r = suites();
-  if (r.contains("train_step")) return;
+void add_builtin_suites(Registry<Suite>& r) {
   r.add("train_step", "samples/s and GFLOP/s of a small-CLIP training step vs the matmul peak",
         train_step_suite);
   r.add("federation",
@@ -63,6 +60,16 @@ void register_builtin_suites() {
         creamfl_suite);
   r.add("embed", "ViT-B-32 image and caption embedding throughput (lethe embed's forward) vs PyTorch",
         embed_suite);
+#ifdef LETHE_WITH_GRPC
+  register_deployment_suite(r);
+#endif
+}
+
+}  // namespace
+
+Registry<Suite>& suites() {
+  static Registry<Suite> registry("benchmark suite", add_builtin_suites);
+  return registry;
 }
 
 }  // namespace lethe::bench

@@ -49,8 +49,10 @@ SuiteConfig suite_config(const SuiteArgs& args, const std::string& embedded_name
 // `dir` when it holds a run of another config, so results of two configs never mix.
 std::optional<nlohmann::json> finished_run(const experiment::ExperimentConfig& cfg,
                                            const std::string& dir, const std::string& suite);
-Registry<Suite>& suites();  // filled by register_builtin_suites()
-void register_builtin_suites();
+Registry<Suite>& suites();  // every suite of this build, from its first use
+#ifdef LETHE_WITH_GRPC
+void register_deployment_suite(Registry<Suite>& r);  // deployment.cpp: a gRPC federation on loopback
+#endif
 
 nlohmann::json train_step_suite(const SuiteArgs& args);
 nlohmann::json federation_suite(const SuiteArgs& args);

@@ -5,7 +5,6 @@
 // precision and timing rule) on the same LibTorch.
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include "lethe/bench/machine.h"
@@ -22,36 +21,23 @@ namespace {
 struct TrainStepOptions {
   std::string preset = "small";
   int64_t batch = 256, steps = 10, vocab = 2514, text_tokens = 12;
-  std::string precisions = "auto";  // auto: fp32, and bf16 where the CPU has it natively
-  bool pytorch = true;
-  int64_t threads = 0;  // 0 = all cores
-  std::string python = "/usr/bin/python3";
-  std::string pytorch_script = "bench/pytorch_train_step.py";
+  TwinOptions twin{"bench/pytorch_train_step.py"};
   template <class V> void visit(V& v) {
     v("preset", preset, "model preset");
     v("batch", batch, "batch size").min(2);
     v("steps", steps, "timed steps").min(1);
     v("vocab", vocab, "vocabulary size").min(16);
     v("text_tokens", text_tokens, "non-pad tokens per caption").min(3);
-    v("precisions", precisions, "auto (fp32, + bf16 where native) | fp32 | bf16 | both")
-        .one_of({"auto", "fp32", "bf16", "both"});
-    v("pytorch", pytorch, "time the PyTorch twin of the step in the same run");
-    v("threads", threads, "intra-op threads of both (0 = all cores)").min(0);
-    v("python", python, "Python interpreter with torch (Debian: python3-torch)");
-    v("pytorch_script", pytorch_script, "the PyTorch twin, relative to the working directory");
+    twin.visit(v);
   }
 };
 
 // Runs the PyTorch twin and returns its JSON line.
 nlohmann::json run_pytorch(const TrainStepOptions& o, const std::string& precision, int threads) {
-  LETHE_CHECK(std::filesystem::exists(o.pytorch_script),
-              "bench train_step: '{}' not found (run from the repository root, or pytorch=false)",
-              o.pytorch_script);
-  return run_pytorch_twin(
-      fmt::format("{} {} --precision {} --batch {} --steps {} --warmup 2 --vocab {} --text-tokens {} "
-                  "--threads {}",
-                  o.python, o.pytorch_script, precision, o.batch, o.steps, o.vocab, o.text_tokens, threads),
-      "train_step");
+  return o.twin.run(fmt::format("--precision {} --batch {} --steps {} --warmup 2 --vocab {} --text-tokens {} "
+                                "--threads {}",
+                                precision, o.batch, o.steps, o.vocab, o.text_tokens, threads),
+                    "train_step");
 }
 
 }  // namespace
@@ -62,15 +48,10 @@ nlohmann::json train_step_suite(const SuiteArgs& args) {
   nlohmann::json out;
   out["suite"] = "train_step";
   nlohmann::json rows = nlohmann::json::array();
-  std::vector<std::string> precisions = {"fp32", "bf16"};
-  if (o.precisions == "fp32" || (o.precisions == "auto" && !cpu_has_native_bf16()))
-    precisions = {"fp32"};
-  else if (o.precisions == "bf16")
-    precisions = {"bf16"};
-  for (const auto& precision : precisions) {
+  for (const auto& precision : o.twin.precision_list()) {
     ContextConfig cc;
     cc.precision = precision;
-    cc.threads = static_cast<int>(o.threads);
+    cc.threads = static_cast<int>(o.twin.threads);
     Context ctx(cc);
     if (!out.contains("machine")) out["machine"] = machine_info(ctx);
     models::ClipConfig mc;
@@ -127,7 +108,7 @@ nlohmann::json train_step_suite(const SuiteArgs& args) {
               << fmt::format("  step {:.1f} ms; medians of its phases: forward {:.1f}, backward "
                              "{:.1f}, clipping + AdamW {:.1f}\n",
                              1e3 * step_s, 1e3 * forward_s, 1e3 * backward_s, 1e3 * update_s);
-    if (o.pytorch) {
+    if (o.twin.pytorch) {
       const auto py = run_pytorch(o, precision, ctx.threads());
       const double py_s = py.at("step_s").get<double>();
       r["pytorch"] = py;
@@ -139,8 +120,8 @@ nlohmann::json train_step_suite(const SuiteArgs& args) {
     rows.push_back(r);
   }
   out["config"] = {{"preset", o.preset}, {"batch", o.batch}, {"steps", o.steps},
-                   {"pytorch", o.pytorch}, {"pytorch_script", o.pytorch_script},
-                   {"threads", o.threads},
+                   {"pytorch", o.twin.pytorch}, {"pytorch_script", o.twin.pytorch_script},
+                   {"threads", o.twin.threads},
                    {"vocab", o.vocab}, {"text_tokens", o.text_tokens},
                    {"flops_rule", "3 x forward matmul FLOPs (forward + backward)"}};
   out["results"] = rows;

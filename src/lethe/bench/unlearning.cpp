@@ -15,6 +15,7 @@
 #include "lethe/bench/unlearning_summary.h"
 #include "lethe/core/config.h"
 #include "lethe/core/fs.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/core/stopwatch.h"
 #include "lethe/core/strings.h"
 #include "lethe/experiment/experiment.h"
@@ -127,7 +128,7 @@ nlohmann::json trained_run(const experiment::ExperimentConfig& cfg, const std::s
     std::cout << fmt::format("  reusing the finished run in {}\n", dir) << std::flush;
     return *summary;
   }
-  const bool resume = file_exists(dir + "/config.toml") && file_exists(dir + "/checkpoints/latest");
+  const bool resume = RunFolder(dir).resumable();
   std::cout << fmt::format("  {} the run in {}\n", resume ? "resuming" : "training", dir)
             << std::flush;
   return experiment::run_experiment(cfg, dir, {.resume = resume});
@@ -155,8 +156,6 @@ std::vector<std::string> request_methods(const UnlearningBenchOptions& o, const 
 
 nlohmann::json unlearning_suite(const SuiteArgs& args) {
   const Stopwatch total_clock;
-  unlearn::register_builtin_unlearners();
-  unlearn::register_builtin_lm_unlearners();
   auto o = parse_options(args.overrides);
   const bool requests_given = std::any_of(args.overrides.begin(), args.overrides.end(),
                                           [](const std::string& kv) { return starts_with(kv, "requests="); });

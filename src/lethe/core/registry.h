@@ -1,6 +1,9 @@
 #pragma once
-// Name → {description, factory} registries, filled by explicit register_builtins() calls
-// (no static-initialisation tricks: XGBoost's lesson). An unknown name lists the valid ones.
+// Name → {description, factory} registries. Each is a function-local static that its accessor
+// fills with the built-in entries when first asked for — `static Registry<F> r(kind, add_builtins)`
+// — so a library user needs no registration call before `unlearners().get("ease")`, the fill is
+// thread-safe (C++11 statics), and no static registrar object exists for a linker to drop with an
+// unreferenced object file (XGBoost's lesson). An unknown name lists the valid ones.
 #include <map>
 #include <string>
 #include <string_view>
@@ -20,8 +23,11 @@ class Registry {
     Factory factory;
   };
 
-  // `kind` names what is registered ("strategy", "unlearning method") for error messages.
-  explicit Registry(std::string kind) : kind_(std::move(kind)) {}
+  // `kind` names what is registered ("strategy", "unlearning method") for error messages;
+  // `builtins`, when given, adds the built-in entries at once.
+  explicit Registry(std::string kind, void (*builtins)(Registry&) = nullptr) : kind_(std::move(kind)) {
+    if (builtins) builtins(*this);
+  }
 
   void add(std::string name, std::string description, Factory factory) {
     LETHE_ASSERT(!entries_.count(name));

@@ -43,7 +43,6 @@ std::vector<PartyData> emoji_parties(const CreamConfig& cfg, const fl::FlConfig&
                                      uint64_t seed) {
   const int64_t n = cfg.paired_clients + cfg.image_clients + cfg.text_clients;
   if (n == 0) return {};
-  data::register_builtin_partitioners();
   data::PartitionSpec spec;
   spec.kind = fl.partition;
   spec.clients = n;

@@ -8,6 +8,7 @@
 #include "lethe/core/fs.h"
 #include "lethe/core/log.h"
 #include "lethe/core/rng.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/core/stopwatch.h"
 #include "lethe/core/tensor_map.h"
 #include "lethe/creamfl/checkpoint.h"
@@ -107,7 +108,8 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
   const data::Dataset* fashion = opts.fashion;
   if (cc.fashion_clients > 0 && !fashion) fashion = &loaded.emplace(fashion_data(in));
   const auto part = opts.partition ? *opts.partition : run_partition(in, ds, fashion, ctx.seed());
-  write_file_atomic(out_dir + "/partition.json", to_json(part).dump() + "\n");
+  const RunFolder run(out_dir);
+  write_file_atomic(run.partition(), to_json(part).dump() + "\n");
 
   PartyShapes shapes;
   shapes.image_size = mc.image_size;
@@ -159,13 +161,13 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
   std::optional<ShareTracker> shares;
   if (cc.client_shares && opts.history && opts.continue_from.empty() &&
       (in.fl.history_every > 0 || in.fl.sketch_max_rank > 0))
-    history.emplace(out_dir + "/history", fl::history_options(in.fl));
+    history.emplace(run.history(), fl::history_options(in.fl));
   if (history || opts.share_filter) {
     shares.emplace(server, srv.optimizer());
     srv.track_shares(&*shares);
   }
   FederationState state{server, srv, parties, c, history ? &*history : nullptr};
-  fl::CheckpointStore store(out_dir + "/checkpoints", in.fl.keep_checkpoints);
+  fl::CheckpointStore store(run.checkpoints(), in.fl.keep_checkpoints);
   const auto config = resume_config(in);
   int64_t done = 0;
   if (opts.resume) {

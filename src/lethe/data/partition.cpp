@@ -216,18 +216,20 @@ std::vector<std::vector<int64_t>> Partition::val_pairs() const {
   return out;
 }
 
-Registry<Partitioner>& partitioners() {
-  static Registry<Partitioner> registry("partitioner");
-  return registry;
-}
+namespace {
 
-void register_builtin_partitioners() {
-  auto& r = partitioners();
-  if (r.contains("iid")) return;
+void add_builtin_partitioners(Registry<Partitioner>& r) {
   r.add("iid", "units shuffled and dealt into equal shares", iid);
   r.add("dirichlet", "per-label client shares from Dirichlet(alpha), with a per-client minimum",
         dirichlet);
   r.add("by_source", "one client per source (emoji vendor)", by_source);
+}
+
+}  // namespace
+
+Registry<Partitioner>& partitioners() {
+  static Registry<Partitioner> registry("partitioner", add_builtin_partitioners);
+  return registry;
 }
 
 std::vector<double> sample_dirichlet(double alpha, int64_t k, std::mt19937_64& engine) {

@@ -61,9 +61,8 @@ struct Assignment {
 using Partitioner = std::function<Assignment(const Dataset& ds, const std::vector<int64_t>& pair_ids,
                                              const PartitionSpec& spec)>;
 
+// iid, dirichlet, by_source.
 Registry<Partitioner>& partitioners();
-// iid, dirichlet, by_source. Idempotent.
-void register_builtin_partitioners();
 
 // Splits `pair_ids` (usually ds.train) with the partitioner spec.kind, then holds out each
 // client's validation units. Deterministic in spec.seed. InputError when the spec cannot be

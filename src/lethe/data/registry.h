@@ -10,10 +10,7 @@ namespace lethe::data {
 
 using DatasetFactory = std::function<Dataset(const DataConfig&)>;
 
-// The registry, empty until register_builtin_datasets() runs (load() runs it).
+// The registry, with the built-in datasets from its first use.
 Registry<DatasetFactory>& datasets();
-
-// Adds the built-in datasets; safe to call more than once.
-void register_builtin_datasets();
 
 }  // namespace lethe::data

@@ -10,6 +10,7 @@
 #include "lethe/core/log.h"
 #include "lethe/core/metrics.h"
 #include "lethe/core/rng.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/creamfl/train.h"
 #include "lethe/experiment/federated.h"
 #include "lethe/experiment/standin.h"
@@ -120,10 +121,11 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
                               const RunOptions& opts) {
   const auto t0 = std::chrono::steady_clock::now();
   // Before anything is written: a new run never overwrites another one's files.
-  for (const char* mark : {"checkpoints/latest", "summary.json"})
-    LETHE_CHECK(opts.resume || !file_exists(out_dir + "/" + mark),
+  const RunFolder run(out_dir);
+  for (const auto& mark : {run.latest_round(), run.summary()})
+    LETHE_CHECK(opts.resume || !file_exists(mark),
                 "run folder '{}' already holds a run ({}): resume it or choose another --out", out_dir,
-                mark);
+                mark.substr(out_dir.size() + 1));
   ensure_init_available(cfg);
   auto w = make_workbench(cfg);
   const Context& ctx = w.ctx;
@@ -134,8 +136,8 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
 
   make_dirs(out_dir);
   auto resolved = cfg;
-  write_file_atomic(out_dir + "/config.toml", config::to_toml(resolved));
-  MetricsWriter metrics(out_dir + "/metrics.jsonl", opts.resume);
+  write_file_atomic(run.config(), config::to_toml(resolved));
+  MetricsWriter metrics(run.metrics(), opts.resume);
   log::info("{} training of CLIP '{}' on {} ({} train / {} test pairs), {} threads, {}",
             cfg.run.mode, cfg.model.init.empty() ? cfg.model.preset : cfg.model.init, cfg.data.name,
             ds.train.size(), ds.test.size(),
@@ -153,7 +155,7 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
     const auto world = mllm::make_world(ds);
     const mllm::LmSetup setup{ds, world, text.tokens, model_cfg, cfg.train, cfg.mllm, ctx};
     auto lm = mllm::train_lm(setup, {}, metrics, &model);
-    mllm::save_lm(out_dir + "/checkpoints/lm.safetensors", lm);
+    mllm::save_lm(run.lm_checkpoint(), lm);
     lm_eval = mllm::evaluate_lm(lm, ds, world, mllm::summary_groups(world, cfg.mllm, ctx.seed()), cfg.mllm, ctx);
     extra["questions"] = mllm::training_items(world, {}).size();
   } else if (cfg.run.mode == "central") {
@@ -169,8 +171,7 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
   } else {
     extra = train_federated(model, ds, text.tokens, cfg, ctx, out_dir, metrics, opts);
   }
-  train::save_checkpoint(out_dir + "/checkpoints/final.safetensors", state_dict(*model), model_cfg,
-                         text.tokenizer);
+  train::save_checkpoint(run.final_checkpoint(), state_dict(*model), model_cfg, text.tokenizer);
   const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   nlohmann::json summary;
@@ -187,7 +188,7 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
   if (!initial_eval.is_null()) summary["initial_eval"] = initial_eval;
   summary["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   metrics.write("summary", summary["eval"]);
-  write_file_atomic(out_dir + "/summary.json", summary.dump(2) + "\n");
+  write_file_atomic(run.summary(), summary.dump(2) + "\n");
   return summary;
 }
 

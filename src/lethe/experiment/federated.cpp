@@ -3,6 +3,7 @@
 #include <set>
 
 #include "lethe/core/log.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/eval/embed.h"
 #include "lethe/experiment/clip_client.h"
 #include "lethe/fl/federation.h"
@@ -14,7 +15,7 @@
 namespace lethe::experiment {
 
 ClientData client_data(const ExperimentConfig& cfg, const data::Dataset& ds, const std::string& run_dir) {
-  auto part = fl::load_or_make_partition(cfg.fl, cfg.run.context.seed, ds, run_dir + "/partition.json");
+  auto part = fl::load_or_make_partition(cfg.fl, cfg.run.context.seed, ds, RunFolder(run_dir).partition());
   return {part.train_pairs(), part.val_pairs()};
 }
 
@@ -23,7 +24,6 @@ nlohmann::json run_federation(models::Clip& model, const data::Dataset& ds,
                               const ExperimentConfig& cfg, const Context& ctx,
                               const std::string& dir, MetricsWriter& metrics,
                               const FederationOptions& opts) {
-  strategies::register_builtin_strategies();
   auto strategy = strategies::strategies().get(cfg.fl.strategy).factory(cfg.fl);
   ClipClient client(model, ds, tokens, clients.train, clients.val, cfg.train, ctx,
                     cfg.fl.client_optimizer == "keep");

@@ -4,6 +4,7 @@
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
 #include "lethe/core/log.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/embedded_configs.h"
 #include "lethe/interop/export.h"
 #include "lethe/interop/openclip_files.h"
@@ -25,21 +26,22 @@ StandIn ensure_standin(const ExperimentConfig& pretrain) {
               "a stand-in is pretrained centrally from scratch: config '{}' has run.mode = '{}'{}",
               pretrain.run.name, pretrain.run.mode, pretrain.model.init.empty() ? "" : " and a model.init");
   const std::string dir = standin_dir(pretrain);
-  const std::string run = dir + "/run", openclip = dir + "/openclip";
+  const RunFolder run(dir + "/run");
+  const std::string openclip = dir + "/openclip";
   auto resolved = pretrain;
   const std::string want = config::to_toml(resolved);
   StandIn s{openclip, false};
-  if (file_exists(run + "/summary.json")) {
-    LETHE_CHECK(read_file(run + "/config.toml") == want,
+  if (run.finished()) {
+    LETHE_CHECK(run.holds_config(want),
                 "'{}' holds a stand-in pretrained with another config: delete the folder to rebuild it", dir);
-    log::info("stand-in '{}': reusing {}", pretrain.run.name, run);
+    log::info("stand-in '{}': reusing {}", pretrain.run.name, run.dir());
   } else {
-    log::info("stand-in '{}': pretraining into {} (once; later runs reuse it)", pretrain.run.name, run);
-    run_experiment(pretrain, run, {.resume = file_exists(run + "/config.toml")});
+    log::info("stand-in '{}': pretraining into {} (once; later runs reuse it)", pretrain.run.name, run.dir());
+    run_experiment(pretrain, run.dir(), {.resume = run.has_config()});
     s.built = true;
   }
   if (!file_exists(openclip + "/" + interop::kOpenClipWeightsFile))
-    interop::export_openclip(train::load_checkpoint(run + "/checkpoints/final.safetensors"), openclip);
+    interop::export_openclip(train::load_checkpoint(run.final_checkpoint()), openclip);
   return s;
 }
 

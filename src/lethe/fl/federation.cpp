@@ -8,6 +8,7 @@
 #include "lethe/core/fs.h"
 #include "lethe/core/log.h"
 #include "lethe/core/progress.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/core/stopwatch.h"
 
 namespace lethe::fl {
@@ -60,8 +61,8 @@ Federation::Federation(const FlConfig& cfg, Strategy& strategy, Transport& trans
       run_dir_(std::move(run_dir)),
       seed_(seed),
       metrics_(metrics),
-      checkpoints_(run_dir_ + "/checkpoints", cfg.keep_checkpoints),
-      history_(run_dir_ + "/history", history_options(cfg)) {
+      checkpoints_(RunFolder(run_dir_).checkpoints(), cfg.keep_checkpoints),
+      history_(RunFolder(run_dir_).history(), history_options(cfg)) {
   cfg_.validate();
   LETHE_CHECK(num_clients_ >= 1, "a federation needs at least one client, got {}", num_clients_);
   LETHE_CHECK(cfg_.min_fit_clients <= num_clients_,

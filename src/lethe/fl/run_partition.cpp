@@ -20,7 +20,6 @@ data::PartitionSpec partition_spec(const FlConfig& cfg, uint64_t seed) {
 
 data::Partition load_or_make_partition(const FlConfig& cfg, uint64_t seed, const data::Dataset& ds,
                                        const std::string& manifest) {
-  data::register_builtin_partitioners();
   const auto want = partition_spec(cfg, seed);
   if (!file_exists(manifest)) {
     auto p = data::make_partition(ds, ds.train, want);

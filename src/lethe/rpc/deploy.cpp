@@ -5,9 +5,9 @@
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
 #include "lethe/core/log.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/core/strings.h"
 #include "lethe/experiment/clip_client.h"
-#include "lethe/core/stopwatch.h"
 #include "lethe/experiment/federated.h"
 #include "lethe/fl/federation.h"
 #include "lethe/rpc/security.h"
@@ -22,7 +22,6 @@ unlearn::Request check_live_request(const experiment::ExperimentConfig& cfg, int
                                     const std::string& text, const std::string& method) {
   // Runs on gRPC threads: serve_experiment fills the registry before serving, so that this call
   // (for other callers) only reads it there.
-  unlearn::register_builtin_unlearners();
   unlearn::unlearners().get(method);  // an unknown name lists the valid ones
   LETHE_CHECK(method == "ease",
               "a running federation honours method 'ease' only, not '{}': the others need rounds of "
@@ -62,9 +61,8 @@ nlohmann::json unlearn_live(fl::Federation& fed, const experiment::RunScope& sco
   make_dirs(dir);
   const unlearn::UnlearnInputs in{scope.cfg, scope.ctx, scope.ds,  scope.tokens,   scope.clients, forget,
                                   original,  model_cfg, u,        scope.run_dir, dir};
-  const Stopwatch clock;
-  auto out = unlearn::unlearners().get("ease").factory()->run(in);
-  const double wall = clock.seconds();
+  auto out = unlearn::honour_request(in, method);
+  const double wall = out.cost.wall_s;
   const auto sha = unlearn::weights_sha256(out.weights);
   const int64_t directions = out.lock.directions();
   fed.apply_unlearning(std::move(out.weights), out.lock, forget.removed_clients);
@@ -96,7 +94,6 @@ nlohmann::json serve_experiment(const experiment::ExperimentConfig& cfg, const s
   // Bad TLS files or allow-list fail now, before the run folder is written.
   server_credentials(opts.tls);
   TokenList::load(opts.tokens);
-  unlearn::register_builtin_unlearners();  // filled before any request arrives: checks read it
   auto resolved = cfg;
   const std::string toml = config::to_toml(resolved);
   experiment::RunOptions run;
@@ -123,7 +120,7 @@ nlohmann::json serve_experiment(const experiment::ExperimentConfig& cfg, const s
     served = transport.get();
     // Where clients reach this run (port 0 in --listen picks one): scripts read it from here.
     const auto host = opts.listen.substr(0, opts.listen.rfind(':'));
-    write_file_atomic(out_dir + "/server_address", fmt::format("{}:{}\n", host, transport->port()));
+    write_file_atomic(RunFolder(out_dir).server_address(), fmt::format("{}:{}\n", host, transport->port()));
     return transport;
   };
   return experiment::run_experiment(cfg, out_dir, run);

@@ -6,14 +6,9 @@
 
 namespace lethe::strategies {
 
-Registry<StrategyFactory>& strategies() {
-  static Registry<StrategyFactory> registry("strategy");
-  return registry;
-}
+namespace {
 
-void register_builtin_strategies() {
-  auto& r = strategies();
-  if (r.contains("fedavg")) return;
+void add_builtin_strategies(Registry<StrategyFactory>& r) {
   using Rule = AveragingStrategy::Rule;
   r.add("fedavg", "example-weighted average of client updates (McMahan et al. 2017)",
         [](const fl::FlConfig& c) {
@@ -51,8 +46,14 @@ void register_builtin_strategies() {
         });
 }
 
+}  // namespace
+
+Registry<StrategyFactory>& strategies() {
+  static Registry<StrategyFactory> registry("strategy", add_builtin_strategies);
+  return registry;
+}
+
 std::unique_ptr<fl::Strategy> make_strategy(const fl::FlConfig& cfg) {
-  register_builtin_strategies();
   return strategies().get(cfg.strategy).factory(cfg);
 }
 

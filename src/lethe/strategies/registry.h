@@ -10,9 +10,8 @@ namespace lethe::strategies {
 
 using StrategyFactory = std::function<std::unique_ptr<fl::Strategy>(const fl::FlConfig&)>;
 
+// fedavg, fedprox, fedavgm, fedadam, fedyogi, fedadagrad, trimmed_mean, median, creamfl.
 Registry<StrategyFactory>& strategies();
-// fedavg, fedprox, fedavgm, fedadam, fedyogi, fedadagrad, trimmed_mean, median. Idempotent.
-void register_builtin_strategies();
 // The strategy cfg.strategy names (InputError listing the valid names if unknown).
 std::unique_ptr<fl::Strategy> make_strategy(const fl::FlConfig& cfg);
 

@@ -15,6 +15,7 @@
 #include "lethe/train/central.h"
 #include "lethe/train/loop.h"
 #include "lethe/train/loss.h"
+#include "lethe/unlearn/streams.h"
 
 namespace lethe::unlearn {
 
@@ -78,8 +79,6 @@ torch::Tensor bke_loss(const torch::Tensor& logits, const torch::Tensor& img, co
 
 namespace {
 
-// Round tags of Stream::kUnlearn per holder (forget_set.cpp draws sample requests from tag 0).
-constexpr int64_t kForgetBatchTag = 1, kRetainBatchTag = 2, kProbeTag = 3;
 
 bool uses_retain(AscentObjective o) {
   return o == AscentObjective::kGradDiff || o == AscentObjective::kKlMin;
@@ -118,7 +117,7 @@ std::optional<Probe> make_probe(const UnlearnInputs& in, int64_t k, const std::v
               k, stop, units);
     return std::nullopt;
   }
-  const uint64_t seed = stream_seed(in.ctx.seed(), kProbeTag, k, Stream::kUnlearn);
+  const uint64_t seed = unlearn_seed(in.ctx.seed(), UnlearnTag::kAscentProbe, k);
   Probe p;
   p.units = units;
   p.forget = train::sample_units(in.ds, forget_k, units, seed);
@@ -162,7 +161,7 @@ HolderRun ascend(const UnlearnInputs& in, const AscentOptions& opts, int64_t k,
   train::BatchMaker maker(in.ds, in.tokens, in.cfg.train.augment_shift);
   const uint64_t seed = in.ctx.seed();
   train::BatchStream forget_batches(maker, forget_k, tcfg.batch_size,
-                             make_engine(seed, kForgetBatchTag, k, Stream::kUnlearn));
+                             unlearn_engine(seed, UnlearnTag::kAscentForgetBatch, k));
   std::optional<train::BatchStream> retain_batches;
   if (uses_retain(objective)) {
     // The holder's own retained pairs; a holder that keeps none (a removed client) falls back
@@ -171,7 +170,7 @@ HolderRun ascend(const UnlearnInputs& in, const AscentOptions& opts, int64_t k,
     const bool has_own = own.size() >= 2;
     r.details["retain_source"] = has_own ? "holder" : "D_r";
     retain_batches.emplace(maker, has_own ? own : in.forget.retain, tcfg.batch_size,
-                           make_engine(seed, kRetainBatchTag, k, Stream::kUnlearn));
+                           unlearn_engine(seed, UnlearnTag::kAscentRetainBatch, k));
   }
   auto reference_embedding = [&](const train::Batch& b) {
     torch::NoGradGuard ng;

@@ -6,14 +6,16 @@
 
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
+#include "lethe/core/run_folder.h"
 
 namespace lethe::unlearn {
 
 namespace {
 
 fl::UpdateHistory open_history(const std::string& run_dir, const std::string& method) {
-  const auto dir = run_dir + "/history";
-  LETHE_CHECK(file_exists(dir + "/index.json"),
+  const RunFolder run(run_dir);
+  const auto dir = run.history();
+  LETHE_CHECK(run.has_history(),
               "{} needs the run's update history, but '{}/index.json' does not exist; train with "
               "fl.history_every = 1",
               method, dir);

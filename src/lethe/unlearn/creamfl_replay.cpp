@@ -1,6 +1,7 @@
 #include "lethe/unlearn/creamfl_replay.h"
 
 #include "lethe/core/fs.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/creamfl/train.h"
 
 namespace lethe::unlearn {
@@ -25,7 +26,7 @@ experiment::ClientData creamfl_holders(const experiment::ExperimentConfig& cfg, 
                                        const data::Dataset* fashion, const std::string& run_dir) {
   LETHE_CHECK(cfg.creamfl.fashion_clients == 0 || fashion, "creamfl: the holders of fashion clients need Fashion-MNIST");
   const auto part = creamfl::run_partition(cream_inputs(cfg, cfg.fl), ds, fashion, cfg.run.context.seed);
-  const std::string path = run_dir + "/partition.json";
+  const std::string path = RunFolder(run_dir).partition();
   LETHE_CHECK(file_exists(path), "--run {}: no partition.json (did training start?)", run_dir);
   const auto saved = nlohmann::json::parse(read_file(path), nullptr, false);
   LETHE_CHECK(saved == creamfl::to_json(part),
@@ -100,7 +101,7 @@ nlohmann::json replay_creamfl(const UnlearnInputs& in, models::Clip& server, con
   opts.partition = &part;
   opts.fashion = fashion ? &*fashion : nullptr;
   if (!how.with_forget_data) opts.excluded_clients = in.forget.removed_clients;
-  if (how.from_run) opts.continue_from = in.run_dir + "/checkpoints";
+  if (how.from_run) opts.continue_from = RunFolder(in.run_dir).checkpoints();
   opts.rounds = how.rounds;
   opts.server_eval = false;
   opts.history = false;

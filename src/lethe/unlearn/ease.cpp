@@ -10,6 +10,7 @@
 #include "lethe/core/error.h"
 #include "lethe/core/log.h"
 #include "lethe/core/rng.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/experiment/clip_client.h"
 #include "lethe/train/batch_stream.h"
 #include "lethe/unlearn/ascent.h"
@@ -17,6 +18,7 @@
 #include "lethe/unlearn/federation_runner.h"
 #include "lethe/unlearn/gsd.h"
 #include "lethe/unlearn/methods.h"
+#include "lethe/unlearn/streams.h"
 
 namespace lethe::unlearn {
 
@@ -24,8 +26,6 @@ namespace {
 
 using nlohmann::json;
 
-// Round tags of Stream::kUnlearn (ascent.cpp, forget_set.cpp and history_methods.cpp use 0–12).
-constexpr int64_t kForgetGradientTag = 13, kRetainGradientTag = 14;
 
 bool in_image_tower(const std::string& name) { return name.rfind("visual.", 0) == 0; }
 
@@ -69,7 +69,7 @@ bool finite_sketch(int64_t k, const TensorMap& s, json& skipped) {
 
 // Client request: the target's sketch against every other client's.
 Factors sketch_factors(const UnlearnInputs& in) {
-  const auto history = fl::UpdateHistory::open(in.run_dir + "/history");
+  const auto history = fl::UpdateHistory::open(RunFolder(in.run_dir).history());
   const auto sketched = history.sketched_clients();
   const int64_t target = in.forget.removed_clients.at(0);
   LETHE_CHECK(std::binary_search(sketched.begin(), sketched.end(), target),
@@ -99,7 +99,7 @@ Factors sketch_factors(const UnlearnInputs& in) {
 // `batches` gradients of L_CLIP at θ^T on batches of `pairs`, per 2-D trainable tensor, side by
 // side (d × batches·n): the column space the forget (or retain) data pulls each matrix along.
 TensorMap gradient_factors(const UnlearnInputs& in, const std::vector<int64_t>& pairs, int64_t batches,
-                           int64_t tag, int64_t& steps) {
+                           UnlearnTag tag, int64_t& steps) {
   auto model = model_with(in, in.original);
   model->train();
   TensorMap params;
@@ -107,7 +107,7 @@ TensorMap gradient_factors(const UnlearnInputs& in, const std::vector<int64_t>& 
     if (in.original.count(p.key()) && p.value().dim() == 2) params[p.key()] = p.value();
   train::BatchMaker maker(in.ds, in.tokens, in.cfg.train.augment_shift);
   train::BatchStream stream(maker, pairs, in.cfg.train.batch_size,
-                            make_engine(in.ctx.seed(), tag, -1, Stream::kUnlearn));
+                            unlearn_engine(in.ctx.seed(), tag, -1));
   std::map<std::string, std::vector<torch::Tensor>> cols;
   for (int64_t b = 0; b < batches; ++b) {
     model->zero_grad();
@@ -133,7 +133,7 @@ Factors gradient_side_factors(const UnlearnInputs& in) {
   Factors f;
   LETHE_CHECK(in.forget.forget.size() >= 2, "ease: request '{}' has {} forget pair(s); a gradient needs 2",
               in.forget.request.str(), in.forget.forget.size());
-  f.forget = gradient_factors(in, in.forget.forget, u.ease_gradient_batches, kForgetGradientTag, f.local_steps);
+  f.forget = gradient_factors(in, in.forget.forget, u.ease_gradient_batches, UnlearnTag::kEaseForgetGradient, f.local_steps);
   std::vector<int64_t> holder_retain;
   for (int64_t k : in.forget.holders) {
     const auto& r = in.forget.retained.train[k];
@@ -141,12 +141,12 @@ Factors gradient_side_factors(const UnlearnInputs& in) {
   }
   std::sort(holder_retain.begin(), holder_retain.end());
   if (holder_retain.size() >= 2)
-    for (auto& [name, t] : gradient_factors(in, holder_retain, u.ease_gradient_batches, kRetainGradientTag,
+    for (auto& [name, t] : gradient_factors(in, holder_retain, u.ease_gradient_batches, UnlearnTag::kEaseRetainGradient,
                                             f.local_steps))
       f.retain[name].push_back(std::move(t));
   json retained = json::array(), skipped = json::array();
-  if (std::filesystem::exists(in.run_dir + "/history/index.json")) {
-    const auto history = fl::UpdateHistory::open(in.run_dir + "/history");
+  if (const RunFolder run(in.run_dir); run.has_history()) {
+    const auto history = fl::UpdateHistory::open(run.history());
     for (int64_t k : history.sketched_clients()) {
       if (std::binary_search(in.forget.holders.begin(), in.forget.holders.end(), k)) continue;
       auto s = history.sketch(k);

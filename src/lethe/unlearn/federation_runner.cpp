@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "lethe/core/metrics.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/experiment/clip_client.h"
 #include "lethe/unlearn/creamfl_replay.h"
 
@@ -48,7 +49,7 @@ RoundsResult run_rounds(const UnlearnInputs& in, const TensorMap& start, int64_t
   const std::string dir = in.work_dir + "/" + tag;
   std::filesystem::remove_all(dir);
   auto model = model_with(in, start);
-  MetricsWriter metrics(dir + "/metrics.jsonl");
+  MetricsWriter metrics(RunFolder(dir).metrics());
   if (is_creamfl(in.cfg)) {
     LETHE_CHECK(opts.local_steps < 0 || opts.local_steps == in.cfg.fl.local_steps,
                 "a CreamFL run's rounds keep its fl.local_steps ({}), not {}: its clients' optimisers "

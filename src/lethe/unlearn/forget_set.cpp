@@ -9,6 +9,7 @@
 #include "lethe/core/fs.h"
 #include "lethe/core/rng.h"
 #include "lethe/core/strings.h"
+#include "lethe/unlearn/streams.h"
 
 namespace lethe::unlearn {
 
@@ -94,7 +95,7 @@ ForgetSet make_forget_set(const Request& request, const data::Dataset& ds,
       if (request.ids_file.empty()) {
         check_client(request.client);
         auto u = units_of(ds, clients.train[request.client]);
-        auto rng = make_engine(seed, 0, request.client, Stream::kUnlearn);
+        auto rng = unlearn_engine(seed, UnlearnTag::kSampleRequest, request.client);
         auto perm = permutation(static_cast<int64_t>(u.size()), rng);
         const auto take = std::max<int64_t>(1, std::llround(request.fraction * double(u.size())));
         for (int64_t i = 0; i < std::min<int64_t>(take, u.size()); ++i) units.insert(u[perm[i]]);

@@ -18,6 +18,7 @@
 #include "lethe/unlearn/creamfl_replay.h"
 #include "lethe/unlearn/federation_runner.h"
 #include "lethe/unlearn/methods.h"
+#include "lethe/unlearn/streams.h"
 
 namespace lethe::unlearn {
 
@@ -25,8 +26,6 @@ namespace {
 
 using nlohmann::json;
 
-// Round tags of Stream::kUnlearn (ascent.cpp and forget_set.cpp use 0–3).
-constexpr int64_t kPgaInitTag = 10, kPgaBatchTag = 11, kFedRecoveryNoiseTag = 12;
 
 void add_cost(Cost& total, const Cost& part) {
   total.local_steps += part.local_steps;
@@ -125,7 +124,7 @@ class FedRecovery final : public Unlearner {
     double noise_norm = 0;
     if (u.fedrecovery_sigma > 0) {
       torch::NoGradGuard ng;
-      auto gen = make_generator(in.ctx.seed(), kFedRecoveryNoiseTag, -1, Stream::kUnlearn);
+      auto gen = unlearn_generator(in.ctx.seed(), UnlearnTag::kFedRecoveryNoise, -1);
       double sq = 0;
       for (auto& [name, w] : out.weights) {
         auto noise = u.fedrecovery_sigma *
@@ -303,7 +302,7 @@ Ascent ascend_in_ball(const UnlearnInputs& in, const TensorMap& w_ref, double de
   };
   train::BatchMaker maker(in.ds, in.tokens, in.cfg.train.augment_shift);
   train::BatchStream batches(maker, pairs, tcfg.batch_size,
-                             make_engine(in.ctx.seed(), kPgaBatchTag, client, Stream::kUnlearn));
+                             unlearn_engine(in.ctx.seed(), UnlearnTag::kPgaBatch, client));
   json losses = json::array();
   model->train();
   for (int64_t s = 0; s < u.pga_steps; ++s) {
@@ -343,7 +342,7 @@ class Pga final : public Unlearner {
     // δ = scale · mean_i ‖w_ref − w_rand,i‖ over fresh initialisations.
     double distance_sum = 0;
     for (int64_t i = 0; i < u.pga_random_inits; ++i) {
-      auto random = train::make_model(in.model_cfg, stream_seed(in.ctx.seed(), kPgaInitTag, i, Stream::kUnlearn));
+      auto random = train::make_model(in.model_cfg, unlearn_seed(in.ctx.seed(), UnlearnTag::kPgaInit, i));
       distance_sum += norm(sub(w_ref, experiment::trainable_parameters(random)));
     }
     const double mean_distance = distance_sum / double(u.pga_random_inits);

@@ -6,6 +6,7 @@
 #include "lethe/core/log.h"
 #include "lethe/core/rng.h"
 #include "lethe/train/loop.h"
+#include "lethe/unlearn/streams.h"
 
 namespace lethe::unlearn {
 
@@ -29,11 +30,11 @@ std::vector<mllm::QaItem> concat(const std::vector<mllm::QaItem>& a, const std::
 
 // Mean squared gradient of the answer NLL over up to `max_batches` batches, per parameter.
 TensorMap fisher(mllm::LmModel& lm, const data::Dataset& ds, const std::vector<mllm::QaItem>& items,
-                 int64_t max_batches, int64_t bs, const Context& ctx, uint64_t stream) {
+                 int64_t max_batches, int64_t bs, const Context& ctx, UnlearnTag stream) {
   auto& model = *lm.model;
   TensorMap f;
   for (const auto& p : model.named_parameters()) f[p.key()] = torch::zeros_like(p.value());
-  auto rng = make_engine(ctx.seed(), static_cast<int64_t>(stream), -1, Stream::kUnlearn);
+  auto rng = unlearn_engine(ctx.seed(), stream, -1);
   auto bs_list = batches_of(static_cast<int64_t>(items.size()), bs, rng);
   const int64_t n = std::min<int64_t>(max_batches, static_cast<int64_t>(bs_list.size()));
   const auto text = lm.text(ds);
@@ -114,7 +115,7 @@ LmUnlearnOutput run_plan(const LmUnlearnInputs& in, const Plan& plan) {
     ++ascents;
   };
   for (int64_t e = 0; e < u.lm_epochs; ++e) {
-    auto rng = make_engine(in.ctx.seed(), e, -1, Stream::kUnlearn);
+    auto rng = unlearn_engine(in.ctx.seed(), UnlearnTag::kLmEpoch, -1, e);
     auto fb = batches_of(static_cast<int64_t>(in.forget.size()), bs, rng);
     if (!plan.retain_descent) {
       for (const auto& ids : fb) ascent_step(ids, rng);
@@ -191,9 +192,9 @@ class MmUnlearner : public LmUnlearner {
 TensorMap saliency_masks(const LmUnlearnInputs& in) {
   auto lm = mllm::lm_with(in.original, state_dict(*in.original.model), in.cfg, in.clip);
   const int64_t nb = in.ucfg.mmunlearner_fisher_batches, bs = in.cfg.batch_size;
-  const auto f_forget = fisher(lm, in.ds, in.forget, nb, bs, in.ctx, 1);
-  const auto f_vqa = fisher(lm, in.ds, in.retain_vqa, nb, bs, in.ctx, 2);
-  const auto f_all = fisher(lm, in.ds, concat(in.retain_vqa, in.text), nb, bs, in.ctx, 3);
+  const auto f_forget = fisher(lm, in.ds, in.forget, nb, bs, in.ctx, UnlearnTag::kLmFisherForget);
+  const auto f_vqa = fisher(lm, in.ds, in.retain_vqa, nb, bs, in.ctx, UnlearnTag::kLmFisherRetainVqa);
+  const auto f_all = fisher(lm, in.ds, concat(in.retain_vqa, in.text), nb, bs, in.ctx, UnlearnTag::kLmFisherAll);
   TensorMap masks;
   for (const auto& [k, ff] : f_forget) {
     const auto& fr = models::MultimodalLmImpl::is_vision_param(k) ? f_vqa.at(k) : f_all.at(k);
@@ -202,14 +203,9 @@ TensorMap saliency_masks(const LmUnlearnInputs& in) {
   return masks;
 }
 
-Registry<LmUnlearnerFactory>& lm_unlearners() {
-  static Registry<LmUnlearnerFactory> r("multimodal-LM unlearning method");
-  return r;
-}
+namespace {
 
-void register_builtin_lm_unlearners() {
-  auto& r = lm_unlearners();
-  if (r.contains("ga")) return;
+void add_builtin_lm_unlearners(Registry<LmUnlearnerFactory>& r) {
   r.add("ga", "gradient ascent on the forget questions' answer NLL",
         [] { return std::make_unique<PlanMethod>(Plan{.ascent = Ascent::kNll, .retain_descent = false}); });
   r.add("graddiff", "GA_Diff: ascent on forget questions alternating with descent on retain questions",
@@ -220,6 +216,13 @@ void register_builtin_lm_unlearners() {
         [] { return std::make_unique<PlanMethod>(Plan{.ascent = Ascent::kNpo}); });
   r.add("mmunlearner", "MMUnlearner: Fisher-ratio saliency masks, masked ascent/descent, the rest protected",
         [] { return std::make_unique<MmUnlearner>(); });
+}
+
+}  // namespace
+
+Registry<LmUnlearnerFactory>& lm_unlearners() {
+  static Registry<LmUnlearnerFactory> registry("multimodal-LM unlearning method", add_builtin_lm_unlearners);
+  return registry;
 }
 
 }  // namespace lethe::unlearn

@@ -42,8 +42,7 @@ class LmUnlearner {
 };
 
 using LmUnlearnerFactory = std::function<std::unique_ptr<LmUnlearner>()>;
-Registry<LmUnlearnerFactory>& lm_unlearners();
-void register_builtin_lm_unlearners();  // idempotent
+Registry<LmUnlearnerFactory>& lm_unlearners();  // ga, graddiff, klmin, npo, mmunlearner
 
 // MMUnlearner's saliency mask of every parameter: 1 where (F_f + ε)/(F_r + ε) ≥ γ, with F_r
 // over D_r for the vision tower and projector and over D_r ∪ D_txt for the language model

@@ -7,11 +7,13 @@
 #include "lethe/core/log.h"
 #include "lethe/core/metrics.h"
 #include "lethe/core/rng.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/core/stopwatch.h"
 #include "lethe/train/checkpoint.h"
 #include "lethe/train/text.h"
 #include "lethe/unlearn/forget_set.h"
 #include "lethe/unlearn/lm_methods.h"
+#include "lethe/unlearn/streams.h"
 
 namespace lethe::unlearn {
 
@@ -21,7 +23,7 @@ std::vector<int64_t> forget_entities(const Request& r, const mllm::QaWorld& worl
   const auto all = world.all_entities();
   std::vector<int64_t> out;
   if (r.kind == Request::Kind::kEntities) {
-    auto rng = make_engine(seed, 0, -1, Stream::kUnlearn);
+    auto rng = unlearn_engine(seed, UnlearnTag::kLmEntities, -1);
     const auto perm = permutation(static_cast<int64_t>(all.size()), rng);
     const auto take = std::max<int64_t>(1, std::llround(r.fraction * double(all.size())));
     for (int64_t i = 0; i < take; ++i) out.push_back(all[perm[i]]);
@@ -56,10 +58,10 @@ nlohmann::json lm_gaps(const nlohmann::json& block, const nlohmann::json& refere
 
 nlohmann::json run_lm_unlearning(const SessionOptions& opts, const experiment::ExperimentConfig& cfg,
                                  const UnlearnConfig& ucfg, const Request& request) {
-  register_builtin_lm_unlearners();
   for (const auto& m : opts.methods) lm_unlearners().get(m);  // unknown names fail before any work
-  const std::string lm_path = opts.run_dir + "/checkpoints/lm.safetensors";
-  const std::string clip_path = opts.run_dir + "/checkpoints/final.safetensors";
+  const RunFolder run(opts.run_dir);
+  const std::string lm_path = run.lm_checkpoint();
+  const std::string clip_path = run.final_checkpoint();
   LETHE_CHECK(file_exists(lm_path) && file_exists(clip_path),
               "--run {}: no checkpoints/lm.safetensors and final.safetensors (did training finish?)", opts.run_dir);
   Context ctx(cfg.run.context);
@@ -75,12 +77,12 @@ nlohmann::json run_lm_unlearning(const SessionOptions& opts, const experiment::E
   nlohmann::json manifest = {{"request", request.str()}, {"entities", forget}};
   for (auto e : forget) manifest["labels"].push_back(world.entities[e].label);
   const auto sha = sha256_hex(manifest.dump());
-  const std::string out = opts.out_dir.empty() ? opts.run_dir + "/unlearn/" + request.slug() : opts.out_dir;
+  const std::string out = opts.out_dir.empty() ? run.unlearn(request.slug()) : opts.out_dir;
   make_dirs(out);
   log::info("request {}: forget the images of {} emoji", request.str(), forget.size());
 
   // The retrain reference: the whole pipeline without the forgotten entities' images (cached).
-  const std::string ref_dir = opts.run_dir + "/unlearn/lm-retrain-" + sha.substr(0, 12);
+  const std::string ref_dir = run.unlearn("lm-retrain-" + sha.substr(0, 12));
   mllm::LmModel reference;
   nlohmann::json ref_info;
   if (file_exists(ref_dir + "/lm.safetensors") && file_exists(ref_dir + "/reference.json")) {
@@ -93,7 +95,7 @@ nlohmann::json run_lm_unlearning(const SessionOptions& opts, const experiment::E
     log::info("training the retrain reference (no images of the {} forgotten emoji)", forget.size());
     make_dirs(ref_dir);
     const Stopwatch clock;
-    MetricsWriter metrics(ref_dir + "/metrics.jsonl");
+    MetricsWriter metrics(RunFolder(ref_dir).metrics());
     reference = mllm::train_lm(setup, forget, metrics);
     ref_info = {{"wall_s", clock.seconds()}, {"manifest_sha256", sha}};
     mllm::save_lm(ref_dir + "/lm.safetensors", reference);

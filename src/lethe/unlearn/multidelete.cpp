@@ -11,13 +11,12 @@
 #include "lethe/train/batch_stream.h"
 #include "lethe/train/loop.h"
 #include "lethe/unlearn/methods.h"
+#include "lethe/unlearn/streams.h"
 
 namespace lethe::unlearn {
 
 namespace {
 
-// Round tags of Stream::kUnlearn per holder, apart from the ascent family's (ascent.cpp).
-constexpr int64_t kForgetTag = 11, kRetainTag = 12, kPermTag = 13, kSelectTag = 14;
 
 torch::Tensor mse(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kFloat) - b.to(torch::kFloat)).pow(2).mean();
@@ -117,14 +116,14 @@ HolderResult run_holder(const UnlearnInputs& in, int64_t k, const std::vector<in
   const bool has_own = own.size() >= 2;
   const auto& keep = has_own ? own : in.forget.retain;
   r.details["retain_source"] = has_own ? "holder" : "D_r";
-  train::BatchStream retain_batches(maker, keep, tcfg.batch_size, make_engine(seed, kRetainTag, k, Stream::kUnlearn));
-  auto frng = make_engine(seed, kForgetTag, k, Stream::kUnlearn);
-  auto prng = make_engine(seed, kPermTag, k, Stream::kUnlearn);
+  train::BatchStream retain_batches(maker, keep, tcfg.batch_size, unlearn_engine(seed, UnlearnTag::kMultiDeleteRetain, k));
+  auto frng = unlearn_engine(seed, UnlearnTag::kMultiDeleteForget, k);
+  auto prng = unlearn_engine(seed, UnlearnTag::kMultiDeletePermutation, k);
 
   std::optional<Selector> selector;
   const auto& val = in.clients.val[k];
   if (val.size() >= 2) {
-    auto srng = make_engine(seed, kSelectTag, k, Stream::kUnlearn);
+    auto srng = unlearn_engine(seed, UnlearnTag::kMultiDeleteSelect, k);
     const auto order = permutation(static_cast<int64_t>(keep.size()), srng);
     std::vector<int64_t> sample;
     const auto n = std::min<int64_t>(static_cast<int64_t>(keep.size()), u.auc_chunks * int64_t(forget_k.size()));

@@ -6,11 +6,11 @@
 #include "lethe/eval/embed.h"
 #include "lethe/train/batch_stream.h"
 #include "lethe/train/loop.h"
+#include "lethe/unlearn/streams.h"
 
 namespace lethe::unlearn {
 
 namespace {
-constexpr int64_t kRelearnBatchTag = 15;
 }  // namespace
 
 nlohmann::json relearn_attack(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights) {
@@ -25,7 +25,7 @@ nlohmann::json relearn_attack(const UnlearnInputs& in, const AuditSets& sets, co
   train::BatchMaker maker(in.ds, in.tokens, tcfg.augment_shift);
   // The same batches for every model under test: the attack is part of the measurement.
   train::BatchStream batches(maker, sets.relearn_train, tcfg.batch_size,
-                             make_engine(in.ctx.seed(), kRelearnBatchTag, -1, Stream::kUnlearn));
+                             unlearn_engine(in.ctx.seed(), UnlearnTag::kRelearnBatch, -1));
   model->train();
   for (int64_t s = 0; s < u.relearn_steps; ++s) train::train_step(model, *opt, batches.next(), tcfg, in.ctx);
   const double after = eval::evaluate_pairs(model, in.ds, in.tokens, sets.relearn_gallery, in.ctx).r1;

@@ -5,6 +5,7 @@
 #include "lethe/core/fs.h"
 #include "lethe/core/log.h"
 #include "lethe/core/metrics.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/core/safetensors.h"
 #include "lethe/core/stopwatch.h"
 #include "lethe/experiment/clip_client.h"
@@ -18,7 +19,7 @@ Reference retrain_reference(const UnlearnInputs& in, const std::string& cache_di
   const std::string info = cache_dir + "/reference.json";
   // The cache is valid for this request on this training run: a run folder retrained with
   // another config (same partition, so the same manifest) must not reuse it.
-  const std::string run_config = sha256_file(in.run_dir + "/config.toml");
+  const std::string run_config = sha256_file(RunFolder(in.run_dir).config());
   Reference ref;
   nlohmann::json meta;
   bool reuse = false;
@@ -51,7 +52,7 @@ Reference retrain_reference(const UnlearnInputs& in, const std::string& cache_di
   cfg.fl.history_every = 0;
   cfg.fl.sketch_max_rank = 0;
   auto model = initial_model(in);  // the same initial weights as the original run
-  MetricsWriter metrics(cache_dir + "/metrics.jsonl");
+  MetricsWriter metrics(RunFolder(cache_dir).metrics());
   const auto totals = is_creamfl(in.cfg)
                           ? replay_creamfl(in, model, cache_dir + "/run", metrics, {})
                           : experiment::run_federation(model, in.ds, in.tokens, in.forget.retained, cfg, in.ctx,

@@ -5,7 +5,7 @@
 
 #include "lethe/core/fs.h"
 #include "lethe/core/log.h"
-#include "lethe/core/stopwatch.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/data/append.h"
 #include "lethe/experiment/clip_client.h"
 #include "lethe/experiment/experiment.h"
@@ -29,7 +29,7 @@ namespace {
 // The original run's per-round curve (loss, server validation R@1) for the report.
 nlohmann::json training_curve(const std::string& run_dir) {
   nlohmann::json rounds = nlohmann::json::array();
-  std::ifstream in(run_dir + "/metrics.jsonl");
+  std::ifstream in(RunFolder(run_dir).metrics());
   std::map<int64_t, nlohmann::json> by_round;
   std::string line;
   while (std::getline(in, line)) {
@@ -47,12 +47,12 @@ nlohmann::json training_curve(const std::string& run_dir) {
 }  // namespace
 
 nlohmann::json run_unlearning(const SessionOptions& opts) {
-  register_builtin_unlearners();
   LETHE_CHECK(!opts.methods.empty(), "--method names no method");
   const auto request = parse_request(opts.request);
-  const std::string config_path = opts.run_dir + "/config.toml";
-  LETHE_CHECK(file_exists(config_path), "--run {}: no config.toml (not a Lethe run folder)", opts.run_dir);
-  const std::string ck_path = opts.run_dir + "/checkpoints/final.safetensors";
+  const RunFolder run(opts.run_dir);
+  const std::string config_path = run.config();
+  LETHE_CHECK(run.has_config(), "--run {}: no config.toml (not a Lethe run folder)", opts.run_dir);
+  const std::string ck_path = run.final_checkpoint();
   LETHE_CHECK(file_exists(ck_path), "--run {}: no checkpoints/final.safetensors (did training finish?)",
               opts.run_dir);
 
@@ -84,7 +84,7 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
   auto forget = make_forget_set(request, ds, clients, ctx.seed());
   auto original_model = train::model_from_checkpoint(ck);
   const TensorMap original = experiment::trainable_parameters(original_model);
-  const std::string out = opts.out_dir.empty() ? opts.run_dir + "/unlearn/" + request.slug() : opts.out_dir;
+  const std::string out = opts.out_dir.empty() ? run.unlearn(request.slug()) : opts.out_dir;
   make_dirs(out);
   log::info("request {}: forget {} pairs held by {} client(s), retain {} pairs", request.str(),
             forget.forget.size(), forget.holders.size(), forget.retain.size());
@@ -98,7 +98,7 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
   UnlearnInputs in{cfg, ctx, ds, text.tokens, clients, forget, original, ck.model, ucfg,
                    opts.run_dir, out + "/work", both ? &federation : nullptr,
                    pretrained ? &*pretrained : nullptr};
-  auto ref = retrain_reference(in, opts.run_dir + "/unlearn/retrain-" + forget.sha256.substr(0, 12));
+  auto ref = retrain_reference(in, run.unlearn("retrain-" + forget.sha256.substr(0, 12)));
   auto sets = make_audit_sets(in);
 
   nlohmann::json audit;
@@ -118,10 +118,7 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
   audit["methods"] = nlohmann::json::object();
   for (const auto& name : opts.methods) {
     log::info("unlearning with {}", name);
-    auto method = unlearners().get(name).factory();
-    const Stopwatch clock;
-    auto res = method->run(in);
-    res.cost.wall_s = clock.seconds();
+    auto res = honour_request(in, name);
     auto block = audit_model(in, sets, res.weights);
     add_gaps(block, audit["reference"]);
     const auto cost = res.cost.to_json();

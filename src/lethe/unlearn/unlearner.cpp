@@ -1,6 +1,7 @@
 #include "lethe/unlearn/unlearner.h"
 
 #include "lethe/core/rng.h"
+#include "lethe/core/stopwatch.h"
 #include "lethe/experiment/clip_client.h"
 #include "lethe/models/openclip.h"
 #include "lethe/train/checkpoint.h"
@@ -16,9 +17,12 @@ nlohmann::json Cost::to_json() const {
           {"history_bytes_read", history_bytes_read}};
 }
 
-Registry<UnlearnerFactory>& unlearners() {
-  static Registry<UnlearnerFactory> r("unlearning method");
-  return r;
+UnlearnOutput honour_request(const UnlearnInputs& in, const std::string& method) {
+  auto unlearner = unlearners().get(method).factory();
+  const Stopwatch clock;
+  auto out = unlearner->run(in);
+  out.cost.wall_s = clock.seconds();
+  return out;
 }
 
 models::Clip initial_model(const UnlearnInputs& in) {
@@ -34,14 +38,21 @@ models::Clip model_with(const UnlearnInputs& in, const TensorMap& weights) {
   return model;
 }
 
-void register_builtin_unlearners() {
-  auto& r = unlearners();
-  if (r.contains("finetune")) return;
+namespace {
+
+void add_builtin_unlearners(Registry<UnlearnerFactory>& r) {
   register_federated_methods(r);
   register_ascent_methods(r);
   register_history_methods(r);
   register_multidelete(r);
   register_ease(r);
+}
+
+}  // namespace
+
+Registry<UnlearnerFactory>& unlearners() {
+  static Registry<UnlearnerFactory> registry("unlearning method", add_builtin_unlearners);
+  return registry;
 }
 
 }  // namespace lethe::unlearn

@@ -73,12 +73,16 @@ class Unlearner {
 };
 
 using UnlearnerFactory = std::function<std::unique_ptr<Unlearner>()>;
+// Every built-in method (METHODS.md §2), from the registry's first use.
 Registry<UnlearnerFactory>& unlearners();
-// Every built-in method (METHODS.md §2). Idempotent.
-void register_builtin_unlearners();
 // Whether `method` is a registered ablation of another method (ease-no-gsd, ...): one knob of
 // its parent changed, to show what that part does.
 bool is_ablation(const std::string& method);
+
+// One deletion request honoured by one registered method: the method's output, its wall time in
+// cost.wall_s. The one path every caller takes — `lethe unlearn` (and through it the benchmark
+// and `import lethe`) and the live server between rounds (rpc/deploy.cpp).
+UnlearnOutput honour_request(const UnlearnInputs& in, const std::string& method);
 
 // The original run's initial model θ^0 (experiment.cpp's make_workbench: this seed stream, and
 // the pretrained weights of a model.init run).
