@@ -15,6 +15,7 @@
 #include "lethe/core/context.h"
 #include "lethe/core/error.h"
 #include "lethe/core/fs.h"
+#include "lethe/core/run_folder.h"
 #include "lethe/core/safetensors.h"
 #include "lethe/core/shape.h"
 #include "lethe/embedded_configs.h"
@@ -106,6 +107,32 @@ std::vector<std::pair<std::string, std::string>> methods(bool multimodal_lm) {
   else add(unlearn::unlearners());
   return out;
 }
+
+// A run folder opened for reading: its config, state, summary and honoured requests.
+class Run {
+ public:
+  explicit Run(const std::string& path) : folder_(path) {
+    LETHE_CHECK(folder_.has_config(), "'{}' is not a Lethe run folder (no config.toml)", path);
+    auto cfg = experiment::load_experiment(folder_.config(), {});
+    config_ = {folder_.config(), read_file(folder_.config()), std::move(cfg)};
+  }
+  const std::string& path() const { return folder_.dir(); }
+  const LoadedConfig& config() const { return config_; }
+  std::string state() const { return folder_.state(); }
+  py::object summary() const {
+    return folder_.finished() ? to_python(nlohmann::json::parse(read_file(folder_.summary()))) : py::none();
+  }
+  // request slug → the audit as a dict
+  py::dict audits() const {
+    py::dict out;
+    for (const auto& [slug, path] : folder_.audits()) out[py::str(slug)] = to_python(nlohmann::json::parse(read_file(path)));
+    return out;
+  }
+
+ private:
+  RunFolder folder_;
+  LoadedConfig config_;
+};
 
 // A CLIP loaded as `lethe embed --model` names it: a Lethe checkpoint or run folder, or
 // openclip:FILE|DIR.
@@ -202,6 +229,15 @@ PYBIND11_MODULE(lethe, m) {
   m.def(
       "save_weights", [](const std::string& path, const TensorMap& tensors) { write_safetensors(path, tensors); },
       py::arg("path"), py::arg("tensors"), "Write dict[str, torch.Tensor] as a safetensors file (atomically).");
+
+  py::class_<Run>(m, "Run", "A run folder: its config, state, summary and the audits of its requests")
+      .def(py::init<const std::string&>(), py::arg("path"))
+      .def_property_readonly("path", &Run::path)
+      .def_property_readonly("config", &Run::config, "the run's resolved config (config.toml)")
+      .def_property_readonly("state", &Run::state, "'finished', 'interrupted' (resumable) or 'incomplete'")
+      .def_property_readonly("summary", &Run::summary, "summary.json as a dict; None until training finished")
+      .def("audits", &Run::audits, "every honoured request's audit.json, by request slug (client-0, ...)")
+      .def("__repr__", [](const Run& r) { return "<lethe.Run " + r.path() + " (" + r.state() + ")>"; });
 
   py::class_<Model>(m, "Model", "A CLIP: a Lethe checkpoint or run folder, or openclip:FILE|DIR")
       .def(py::init<const std::string&, const std::string&, const std::string&, const std::string&, int>(),

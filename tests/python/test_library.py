@@ -106,6 +106,20 @@ def test_train_then_unlearn_matches_the_cli(trained):
         lethe.unlearn(str(run_dir), "client:9", ["ease"])
 
 
+def test_a_run_folder_opens_with_its_state_summary_and_audits(trained, tmp_path):
+    _, _, run_dir, summary = trained
+    run = lethe.Run(str(run_dir))
+    assert run.state == "finished" and run.config.seed == 3 and run.config.mode == "federated"
+    assert run.summary["eval"]["test"]["r1"] == summary["eval"]["test"]["r1"]
+    before = run.audits()
+    audit = lethe.unlearn(str(run_dir), "client:1", "finetune")  # default out: <run>/unlearn/client-1
+    after = run.audits()
+    assert "client-1" in after and "client-1" not in before
+    assert after["client-1"]["methods"]["finetune"]["weights_sha256"] == audit["methods"]["finetune"]["weights_sha256"]
+    with pytest.raises(lethe.Error, match="not a Lethe run folder"):
+        lethe.Run(str(tmp_path))
+
+
 def test_weights_and_embeddings_are_torch_tensors(trained, tmp_path):
     _, _, run_dir, _ = trained
     model = lethe.Model(str(run_dir))

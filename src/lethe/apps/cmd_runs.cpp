@@ -45,7 +45,7 @@ RunInfo inspect(const std::string& dir) {
     r.seed = cfg.run.context.seed;
     r.dataset = cfg.data.name;
     r.model = cfg.model.init.empty() ? cfg.model.preset : cfg.model.init;
-    if (cfg.run.mode == "federated") {
+    if (experiment::is_federated(experiment::run_kind(cfg))) {
       r.strategy = cfg.fl.strategy;
       r.rounds = cfg.fl.rounds;
       r.clients = cfg.fl.clients;
@@ -53,20 +53,10 @@ RunInfo inspect(const std::string& dir) {
   } catch (const std::exception& e) {
     r.error = e.what();
   }
-  if (run.finished()) {
-    r.state = "finished";
-    r.summary = read_json(run.summary());
-  } else {
-    r.state = run.resumable() ? "interrupted (lethe train --resume)" : "incomplete";
-  }
-  const fs::path unlearn = run.unlearn_root();
-  if (fs::is_directory(unlearn)) {
-    for (const auto& e : fs::directory_iterator(unlearn)) {
-      const auto audit = e.path() / "audit.json";
-      if (e.is_directory() && fs::exists(audit)) r.audits.emplace_back(e.path().filename(), audit.string());
-    }
-    std::sort(r.audits.begin(), r.audits.end());
-  }
+  r.state = run.state();
+  if (run.finished()) r.summary = read_json(run.summary());
+  if (r.state == "interrupted") r.state += " (lethe train --resume)";
+  r.audits = run.audits();
   return r;
 }
 

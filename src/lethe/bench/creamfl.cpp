@@ -89,7 +89,8 @@ experiment::ExperimentConfig experiment_of(const SuiteArgs& args, const CreamBen
                                            const std::vector<std::string>& overrides) {
   const auto c = suite_config(args, o.config, "creamfl");
   auto cfg = experiment::parse_experiment(c.toml, c.name, overrides);
-  LETHE_CHECK(cfg.fl.strategy == "creamfl", "bench creamfl: {} is not a CreamFL config (fl.strategy = '{}')",
+  LETHE_CHECK(experiment::run_kind(cfg) == experiment::RunKind::kCreamFl,
+              "bench creamfl: {} is not a federated CreamFL config (fl.strategy = '{}')",
               c.name, cfg.fl.strategy);
   return cfg;
 }

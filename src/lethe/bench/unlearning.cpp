@@ -106,11 +106,12 @@ UnlearningBenchOptions parse_options(const std::vector<std::string>& overrides) 
 // Defaults and method names against the registry of the run's kind (CLIP or multimodal LM); a
 // CreamFL run's default leaves out the methods it cannot run (unlearn::creamfl_refusal).
 void settle_methods(UnlearningBenchOptions& o, const experiment::ExperimentConfig& first, bool requests_given) {
-  const bool lm = first.run.mode == "mllm";
+  const auto kind = experiment::run_kind(first);
+  const bool lm = kind == experiment::RunKind::kMultimodalLm;
   o.methods_named = !o.methods.empty();
   if (o.methods.empty()) {
     o.methods = lm ? unlearn::lm_unlearners().names() : unlearn::unlearners().names();
-    if (unlearn::is_creamfl(first))
+    if (kind == experiment::RunKind::kCreamFl)
       std::erase_if(o.methods, [&](const std::string& m) { return !unlearn::creamfl_refusal(first, m).empty(); });
   }
   for (const auto& m : o.methods) {
@@ -170,7 +171,7 @@ nlohmann::json unlearning_suite(const SuiteArgs& args) {
     auto overrides = o.train_overrides;
     overrides.push_back(fmt::format("run.seed={}", seed));
     auto cfg = experiment::parse_experiment(config_toml, config_name, overrides);
-    LETHE_CHECK(cfg.run.mode == "federated" || cfg.run.mode == "mllm",
+    LETHE_CHECK(experiment::run_kind(cfg) != experiment::RunKind::kCentral,
                 "bench unlearning: {} is neither a federated nor a multimodal-LM config (run.mode = '{}')",
                 config_name, cfg.run.mode);
     return cfg;
@@ -184,7 +185,7 @@ nlohmann::json unlearning_suite(const SuiteArgs& args) {
     knobs.finish();
   }
   const auto first = config_of(o.seeds.front());
-  const bool lm = first.run.mode == "mllm";
+  const bool lm = experiment::run_kind(first) == experiment::RunKind::kMultimodalLm;
   settle_methods(o, first, requests_given);
 
   std::vector<std::string> session_overrides = o.train_overrides;

@@ -7,6 +7,8 @@
 //   checkpoints/{final,lm}.safetensors  checkpoints/latest  checkpoints/<round>...
 //   history/  unlearn/<request>/  unlearn/retrain-<sha>/  unlearned/<sha>/
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace lethe {
 
@@ -33,6 +35,10 @@ class RunFolder {
   bool finished() const;          // summary.json exists
   bool resumable() const;         // a config and a latest round, no summary
   bool has_history() const;       // history/index.json: an fl::UpdateHistory was kept
+  // (request slug, audit.json path) of every honoured request under unlearn/, sorted.
+  std::vector<std::pair<std::string, std::string>> audits() const;
+  // "finished", "interrupted" (resumable) or "incomplete".
+  std::string state() const;
   // The config.toml text equals `toml` (the same resolved config: results of two configs never mix).
   bool holds_config(const std::string& toml) const;
 

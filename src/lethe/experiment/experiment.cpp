@@ -48,6 +48,12 @@ SplitConfig split_unlearn_section(const std::string& toml_text, const std::strin
   return out;
 }
 
+RunKind run_kind(const ExperimentConfig& cfg) {
+  if (cfg.run.mode == "mllm") return RunKind::kMultimodalLm;
+  if (cfg.run.mode == "central") return RunKind::kCentral;
+  return cfg.fl.strategy == "creamfl" ? RunKind::kCreamFl : RunKind::kFederation;
+}
+
 ExperimentConfig parse_experiment(const std::string& toml_text, const std::string& name,
                                   const std::vector<std::string>& overrides) {
   auto doc = config::Document::from_string(split_unlearn_section(toml_text, name).training, name);
@@ -150,7 +156,8 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
     initial_eval = train::evaluate_summary(model, ds, text.tokens, ds.train, cfg.eval, ctx);
   nlohmann::json extra = nlohmann::json::object();
   nlohmann::json lm_eval;
-  if (cfg.run.mode == "mllm") {
+  const auto kind = run_kind(cfg);
+  if (kind == RunKind::kMultimodalLm) {
     LETHE_CHECK(!opts.resume && !opts.transport, "run.mode = \"mllm\" trains in one process and cannot resume");
     const auto world = mllm::make_world(ds);
     const mllm::LmSetup setup{ds, world, text.tokens, model_cfg, cfg.train, cfg.mllm, ctx};
@@ -158,11 +165,11 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
     mllm::save_lm(run.lm_checkpoint(), lm);
     lm_eval = mllm::evaluate_lm(lm, ds, world, mllm::summary_groups(world, cfg.mllm, ctx.seed()), cfg.mllm, ctx);
     extra["questions"] = mllm::training_items(world, {}).size();
-  } else if (cfg.run.mode == "central") {
+  } else if (kind == RunKind::kCentral) {
     auto st = train::train_central(model, ds, text.tokens, ds.train, cfg.train, ctx, metrics);
     extra["steps"] = st.steps;
     extra["samples"] = st.samples;
-  } else if (cfg.fl.strategy == "creamfl") {
+  } else if (kind == RunKind::kCreamFl) {
     // Representation-level federation: its own rounds (creamfl/train.h), simulated in process.
     LETHE_CHECK(!opts.transport, "creamfl runs in simulation only (lethe train), not over lethe server");
     extra = creamfl::train_creamfl(model, ds, text.tokens,

@@ -61,6 +61,18 @@ struct ExperimentConfig {
   }
 };
 
+// What a config trains — the one place a run's kind is read off its config (run.mode and
+// fl.strategy); training, unlearning, the server and the benchmarks switch on it.
+enum class RunKind {
+  kCentral,         // run.mode = "central": one model on all the data
+  kFederation,      // run.mode = "federated": weight averaging (FedAvg and its family)
+  kCreamFl,         // run.mode = "federated", fl.strategy = "creamfl": representations on a public set
+  kMultimodalLm,    // run.mode = "mllm": CLIP pretraining, then the multimodal LM
+};
+RunKind run_kind(const ExperimentConfig& cfg);
+// Federated in either form (a partition, clients, rounds, an update history).
+inline bool is_federated(RunKind k) { return k == RunKind::kFederation || k == RunKind::kCreamFl; }
+
 // A config's [unlearn] table: the unlearning knobs of its regime (a benchmark config's), which
 // training does not read. Returns the config without it and the table as unlearn.key=value
 // overrides (what `lethe unlearn` and `lethe bench unlearning` take). A text without the table, or

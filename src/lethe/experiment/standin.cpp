@@ -22,7 +22,7 @@ std::string standin_dir(const ExperimentConfig& pretrain) {
 }
 
 StandIn ensure_standin(const ExperimentConfig& pretrain) {
-  LETHE_CHECK(pretrain.run.mode == "central" && pretrain.model.init.empty(),
+  LETHE_CHECK(run_kind(pretrain) == RunKind::kCentral && pretrain.model.init.empty(),
               "a stand-in is pretrained centrally from scratch: config '{}' has run.mode = '{}'{}",
               pretrain.run.name, pretrain.run.mode, pretrain.model.init.empty() ? "" : " and a model.init");
   const std::string dir = standin_dir(pretrain);

@@ -89,7 +89,8 @@ nlohmann::json unlearn_live(fl::Federation& fed, const experiment::RunScope& sco
 nlohmann::json serve_experiment(const experiment::ExperimentConfig& cfg, const std::string& out_dir,
                                 const ServerOptions& opts, bool resume,
                                 const unlearn::UnlearnConfig& live) {
-  LETHE_CHECK(cfg.run.mode == "federated", "lethe server runs federated configs; this one has run.mode = {}",
+  LETHE_CHECK(experiment::is_federated(experiment::run_kind(cfg)),
+              "lethe server runs federated configs; this one has run.mode = {}",
               cfg.run.mode);
   // Bad TLS files or allow-list fail now, before the run folder is written.
   server_credentials(opts.tls);

@@ -15,10 +15,10 @@ creamfl::CreamInputs cream_inputs(const experiment::ExperimentConfig& cfg, const
 
 }  // namespace
 
-bool is_creamfl(const experiment::ExperimentConfig& cfg) { return cfg.fl.strategy == "creamfl"; }
 
 std::optional<data::Dataset> creamfl_fashion(const experiment::ExperimentConfig& cfg) {
-  if (!is_creamfl(cfg) || cfg.creamfl.fashion_clients == 0) return std::nullopt;
+  if (experiment::run_kind(cfg) != experiment::RunKind::kCreamFl || cfg.creamfl.fashion_clients == 0)
+    return std::nullopt;
   return creamfl::fashion_data(cream_inputs(cfg, cfg.fl));
 }
 

@@ -28,8 +28,6 @@
 
 namespace lethe::unlearn {
 
-bool is_creamfl(const experiment::ExperimentConfig& cfg);
-
 // A CreamFL run's Fashion-MNIST data (creamfl::fashion_data) when it has fashion clients.
 std::optional<data::Dataset> creamfl_fashion(const experiment::ExperimentConfig& cfg);
 

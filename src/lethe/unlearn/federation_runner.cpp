@@ -50,7 +50,7 @@ RoundsResult run_rounds(const UnlearnInputs& in, const TensorMap& start, int64_t
   std::filesystem::remove_all(dir);
   auto model = model_with(in, start);
   MetricsWriter metrics(RunFolder(dir).metrics());
-  if (is_creamfl(in.cfg)) {
+  if (experiment::run_kind(in.cfg) == experiment::RunKind::kCreamFl) {
     LETHE_CHECK(opts.local_steps < 0 || opts.local_steps == in.cfg.fl.local_steps,
                 "a CreamFL run's rounds keep its fl.local_steps ({}), not {}: its clients' optimisers "
                 "continue from the run's checkpoint",

@@ -199,7 +199,7 @@ class FedEraser final : public Unlearner {
     h.require_every_round();
     const auto epochs =
         std::max<int64_t>(1, std::ceil(in.ucfg.federaser_r * double(in.cfg.fl.local_epochs)));
-    if (is_creamfl(in.cfg)) return creamfl_federaser(in, h, epochs);
+    if (experiment::run_kind(in.cfg) == experiment::RunKind::kCreamFl) return creamfl_federaser(in, h, epochs);
     // The original server rule (FedAvg for the paper), its state rebuilt along the replay.
     auto strategy = strategies::make_strategy(in.cfg.fl);
     experiment::ClipClient client(model_with(in, in.original), in.ds, in.tokens,

@@ -53,7 +53,7 @@ Reference retrain_reference(const UnlearnInputs& in, const std::string& cache_di
   cfg.fl.sketch_max_rank = 0;
   auto model = initial_model(in);  // the same initial weights as the original run
   MetricsWriter metrics(RunFolder(cache_dir).metrics());
-  const auto totals = is_creamfl(in.cfg)
+  const auto totals = experiment::run_kind(in.cfg) == experiment::RunKind::kCreamFl
                           ? replay_creamfl(in, model, cache_dir + "/run", metrics, {})
                           : experiment::run_federation(model, in.ds, in.tokens, in.forget.retained, cfg, in.ctx,
                                                        cache_dir + "/run", metrics,

@@ -64,11 +64,13 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
   doc.read(cfg);
   doc.read_section("unlearn", ucfg);
   doc.finish();
-  if (cfg.run.mode == "mllm") return run_lm_unlearning(opts, cfg, ucfg, request);
+  const auto kind = experiment::run_kind(cfg);
+  if (kind == experiment::RunKind::kMultimodalLm) return run_lm_unlearning(opts, cfg, ucfg, request);
   for (const auto& m : opts.methods) unlearners().get(m);  // unknown names fail before any work
-  LETHE_CHECK(cfg.run.mode == "federated", "--run {}: unlearning needs a federated run (run.mode = '{}')",
+  LETHE_CHECK(experiment::is_federated(kind), "--run {}: unlearning needs a federated run (run.mode = '{}')",
               opts.run_dir, cfg.run.mode);
-  if (is_creamfl(cfg)) check_creamfl_request(cfg, request, opts.methods);
+  const bool creamfl = kind == experiment::RunKind::kCreamFl;
+  if (creamfl) check_creamfl_request(cfg, request, opts.methods);
 
   Context ctx(cfg.run.context);
   auto ck = train::load_checkpoint(ck_path);
@@ -79,7 +81,7 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
   const auto& ds = both ? *both : federation;
   auto text = train::encode_text(ds, tokenize::BpeTokenizer::from_merges_text(ck.merges),
                                  ck.model.context_length);
-  auto clients = is_creamfl(cfg) ? creamfl_holders(cfg, federation, fashion ? &*fashion : nullptr, opts.run_dir)
+  auto clients = creamfl ? creamfl_holders(cfg, federation, fashion ? &*fashion : nullptr, opts.run_dir)
                                  : experiment::client_data(cfg, ds, opts.run_dir);
   auto forget = make_forget_set(request, ds, clients, ctx.seed());
   auto original_model = train::model_from_checkpoint(ck);
