@@ -254,7 +254,7 @@ TEST(CreamTrain, ContinuingAFinishedRunFromItsServerMatchesALongerRun) {
   MetricsWriter metrics(out + "/metrics.jsonl");
   const auto totals = train_creamfl(server, f.ds, f.tokens, f.inputs(), ctx, out,
                                     metrics, {.continue_from = (root / "part/checkpoints").string(), .rounds = 1});
-  EXPECT_EQ(totals["rounds"], 1);
+  EXPECT_EQ(totals.rounds, 1);
   EXPECT_TRUE(same_weights(state_dict(*server), final_weights(root / "whole")));
   const auto more = events(out, "round");
   ASSERT_EQ(more.size(), 1u);

@@ -135,10 +135,10 @@ nlohmann::json memory_round(const SuiteArgs& args, const CreamBenchOptions& o, c
   const double above = peak - before;
   std::cout << fmt::format("creamfl memory: |P| = {}, RSS before the round {:.0f} MiB, round peak "
                            "{:.0f} MiB: {:.0f} MiB above (bound 2048)\n",
-                           t.at("public_pairs").get<int64_t>(), before, peak, above);
-  return {{"public_pairs", t.at("public_pairs")}, {"rss_before_round_mib", before},
+                           t.public_pairs, before, peak, above);
+  return {{"public_pairs", t.public_pairs}, {"rss_before_round_mib", before},
           {"round_peak_rss_mib", peak}, {"peak_above_mib", above}, {"bound_mib", 2048},
-          {"within_bound", above <= 2048.0}, {"round_wall_s", t.at("wall_s")}};
+          {"within_bound", above <= 2048.0}, {"round_wall_s", t.wall_s}};
 }
 
 }  // namespace

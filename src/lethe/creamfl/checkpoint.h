@@ -20,15 +20,6 @@
 
 namespace lethe::creamfl {
 
-// What the rounds have added up so far (summary.json's totals).
-struct RunCounters {
-  int64_t fits = 0, steps = 0, bytes_up = 0, bytes_down = 0, fedavg_bytes = 0;
-  double val_r1 = 0;
-  nlohmann::json to_json() const;
-  // InputError naming `source` for a missing or mistyped counter.
-  static RunCounters from_json(const nlohmann::json& j, const std::string& source);
-};
-
 // Everything a checkpoint saves and restores.
 struct FederationState {
   models::Clip& server;

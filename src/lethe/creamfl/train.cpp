@@ -94,7 +94,23 @@ CreamPartition run_partition(const CreamInputs& in, const data::Dataset& ds, con
   return make_cream_partition(in.cream, in.fl, ds, fashion, seed);
 }
 
-nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
+nlohmann::json CreamTotals::to_json() const {
+  return {{"rounds", rounds},
+          {"client_fits", counters.fits},
+          {"steps", counters.steps},
+          {"public_pairs", public_pairs},
+          {"val_pairs", val_pairs},
+          {"server_parameters", server_parameters},
+          {"clients", clients},
+          {"bytes_up", counters.bytes_up},
+          {"bytes_down", counters.bytes_down},
+          {"representation_bytes", counters.bytes_up + counters.bytes_down},
+          {"fedavg_weight_bytes", counters.fedavg_bytes},
+          {"final_val_r1", counters.val_r1},
+          {"wall_s", wall_s}};
+}
+
+CreamTotals train_creamfl(models::Clip& server, const data::Dataset& ds,
                              const torch::Tensor& tokens, const CreamInputs& in,
                              const Context& ctx, const std::string& out_dir,
                              MetricsWriter& metrics, const CreamRunOptions& opts) {
@@ -289,19 +305,13 @@ nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
     log::info("creamfl round {}/{}: {} clients{} ({:.1f} s)", r, last, sampled.size(),
               ev.contains("val_r1") ? fmt::format(", val R@1 {:.2f}", c.val_r1) : "", round_clock.seconds());
   }
-  return {{"rounds", last - first},
-          {"client_fits", c.fits},
-          {"steps", c.steps},
-          {"public_pairs", pub.size()},
-          {"val_pairs", part.val_pairs.size()},
-          {"server_parameters", server_params},
-          {"clients", roster},
-          {"bytes_up", c.bytes_up},
-          {"bytes_down", c.bytes_down},
-          {"representation_bytes", c.bytes_up + c.bytes_down},
-          {"fedavg_weight_bytes", c.fedavg_bytes},
-          {"final_val_r1", c.val_r1},
-          {"wall_s", clock.seconds()}};
+  return {.rounds = last - first,
+          .counters = c,
+          .public_pairs = static_cast<int64_t>(pub.size()),
+          .val_pairs = static_cast<int64_t>(part.val_pairs.size()),
+          .server_parameters = server_params,
+          .clients = roster,
+          .wall_s = clock.seconds()};
 }
 
 }  // namespace lethe::creamfl

@@ -81,11 +81,29 @@ data::Dataset fashion_data(const CreamInputs& in);
 CreamPartition run_partition(const CreamInputs& in, const data::Dataset& ds, const data::Dataset* fashion,
                              uint64_t seed);
 
+// What the rounds have added up so far (kept in checkpoints across resume).
+struct RunCounters {
+  int64_t fits = 0, steps = 0, bytes_up = 0, bytes_down = 0, fedavg_bytes = 0;
+  double val_r1 = 0;
+  nlohmann::json to_json() const;
+  // InputError naming `source` for a missing or mistyped counter.
+  static RunCounters from_json(const nlohmann::json& j, const std::string& source);
+};
+
+// What a CreamFL run (or continuation) did; to_json() is summary.json's "training" block.
+struct CreamTotals {
+  int64_t rounds = 0;    // rounds this call ran
+  RunCounters counters;  // a resumed run's include its earlier rounds; a continuation's are its own
+  int64_t public_pairs = 0, val_pairs = 0, server_parameters = 0;
+  nlohmann::json clients;  // the roster: each party's kind, model and data
+  double wall_s = 0;
+  nlohmann::json to_json() const;
+};
+
 // Trains the server CLIP `server` (ds: the emoji dataset, tokens: every caption's tokens),
 // writes <out_dir>/partition.json, the update history (creamfl.client_shares) and a checkpoint
-// every fl.checkpoint_every rounds and after the last; returns the run's totals for
-// summary.json ("training").
-nlohmann::json train_creamfl(models::Clip& server, const data::Dataset& ds,
+// every fl.checkpoint_every rounds and after the last; returns the run's totals.
+CreamTotals train_creamfl(models::Clip& server, const data::Dataset& ds,
                              const torch::Tensor& tokens, const CreamInputs& in,
                              const Context& ctx, const std::string& out_dir,
                              MetricsWriter& metrics, const CreamRunOptions& opts = {});

@@ -174,7 +174,8 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
     LETHE_CHECK(!opts.transport, "creamfl runs in simulation only (lethe train), not over lethe server");
     extra = creamfl::train_creamfl(model, ds, text.tokens,
                                    {cfg.creamfl, cfg.fl, cfg.train, cfg.data}, ctx, out_dir, metrics,
-                                   {.resume = opts.resume});
+                                   {.resume = opts.resume})
+                .to_json();
   } else {
     extra = train_federated(model, ds, text.tokens, cfg, ctx, out_dir, metrics, opts);
   }

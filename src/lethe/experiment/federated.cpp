@@ -19,7 +19,13 @@ ClientData client_data(const ExperimentConfig& cfg, const data::Dataset& ds, con
   return {part.train_pairs(), part.val_pairs()};
 }
 
-nlohmann::json run_federation(models::Clip& model, const data::Dataset& ds,
+nlohmann::json FederationResult::to_json() const {
+  auto j = totals.to_json();
+  j["history_bytes"] = history_bytes;
+  return j;
+}
+
+FederationResult run_federation(models::Clip& model, const data::Dataset& ds,
                               const torch::Tensor& tokens, const ClientData& clients,
                               const ExperimentConfig& cfg, const Context& ctx,
                               const std::string& dir, MetricsWriter& metrics,
@@ -64,9 +70,7 @@ nlohmann::json run_federation(models::Clip& model, const data::Dataset& ds,
             if (opts.between_rounds) opts.between_rounds(fed, scope);
           });
   load_parameters(model, fed.global());
-  auto totals = fed.totals().to_json();
-  totals["history_bytes"] = fed.history().bytes_used();
-  return totals;
+  return {fed.totals(), fed.history().bytes_used()};
 }
 
 nlohmann::json train_federated(models::Clip& model, const data::Dataset& ds,
@@ -79,7 +83,8 @@ nlohmann::json train_federated(models::Clip& model, const data::Dataset& ds,
   return run_federation(model, ds, tokens, clients, cfg, ctx, out_dir, metrics,
                         {.resume = opts.resume,
                          .transport = opts.transport,
-                         .between_rounds = opts.between_rounds});
+                         .between_rounds = opts.between_rounds})
+      .to_json();
 }
 
 }  // namespace lethe::experiment

@@ -48,10 +48,16 @@ struct FederationOptions {
   BetweenRounds between_rounds = {};      // after every round (e.g. a deployed server's requests)
 };
 
+// What a weight federation did; to_json() is summary.json's "training" block.
+struct FederationResult {
+  fl::FederationTotals totals;  // rounds, client fits, steps, bytes, wall time (across resume)
+  int64_t history_bytes = 0;    // the update history on disk
+  nlohmann::json to_json() const;
+};
+
 // Runs the federation in `dir` (checkpoints/, history/) from the model's current weights (or
 // the newest checkpoint when resuming); the model ends holding the final global weights.
-// Returns the run's totals (rounds, client fits, steps, bytes, wall time).
-nlohmann::json run_federation(models::Clip& model, const data::Dataset& ds,
+FederationResult run_federation(models::Clip& model, const data::Dataset& ds,
                               const torch::Tensor& tokens, const ClientData& clients,
                               const ExperimentConfig& cfg, const Context& ctx,
                               const std::string& dir, MetricsWriter& metrics,

@@ -74,7 +74,7 @@ void check_creamfl_request(const experiment::ExperimentConfig& cfg, const Reques
   LETHE_CHECK(k < n, "request '{}': client {} does not exist (clients 0..{})", request.str(), k, n - 1);
 }
 
-nlohmann::json replay_creamfl(const UnlearnInputs& in, models::Clip& server, const std::string& dir,
+creamfl::CreamTotals replay_creamfl(const UnlearnInputs& in, models::Clip& server, const std::string& dir,
                               MetricsWriter& metrics, const CreamReplay& how) {
   auto fl = in.cfg.fl;
   if (how.local_epochs > 0) fl.local_epochs = how.local_epochs;

@@ -61,8 +61,8 @@ struct CreamReplay {
 };
 
 // Runs the replay in `dir`; `server` starts from its weights as passed and ends holding the
-// replay's. Returns train_creamfl's totals (rounds, steps, bytes_up, bytes_down, …).
-nlohmann::json replay_creamfl(const UnlearnInputs& in, models::Clip& server, const std::string& dir,
+// replay's. Returns train_creamfl's totals.
+creamfl::CreamTotals replay_creamfl(const UnlearnInputs& in, models::Clip& server, const std::string& dir,
                               MetricsWriter& metrics, const CreamReplay& how);
 
 }  // namespace lethe::unlearn

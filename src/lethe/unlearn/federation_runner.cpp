@@ -9,21 +9,14 @@
 
 namespace lethe::unlearn {
 
-Cost federation_cost(const nlohmann::json& totals) {
-  Cost c;
-  c.rounds = totals.value("rounds", int64_t{0});
-  c.local_steps = totals.value("steps", int64_t{0});
-  c.bytes = totals.value("bytes_down", int64_t{0}) + totals.value("bytes_up", int64_t{0});
-  return c;
+Cost federation_cost(const experiment::FederationResult& result) {
+  const auto& t = result.totals;
+  return {.local_steps = t.steps, .rounds = t.rounds, .bytes = t.bytes_down + t.bytes_up};
 }
 
-namespace {
-
-RoundsResult rounds_result(models::Clip& model, const nlohmann::json& totals) {
-  return {experiment::trainable_parameters(model), federation_cost(totals)};
+Cost federation_cost(const creamfl::CreamTotals& t) {
+  return {.local_steps = t.counters.steps, .rounds = t.rounds, .bytes = t.counters.bytes_down + t.counters.bytes_up};
 }
-
-}  // namespace
 
 RoundsResult run_rounds(const UnlearnInputs& in, const TensorMap& start, int64_t rounds,
                         const std::string& tag, const RoundsOptions& opts) {
@@ -67,7 +60,7 @@ RoundsResult run_rounds(const UnlearnInputs& in, const TensorMap& start, int64_t
          // The server never moves along the locked directions (its clients' models are not
          // the server's: the lock is on the server's round).
          .server_filter = opts.lock.empty() ? fl::UpdateFilter{} : opts.lock.filter()});
-    return rounds_result(model, totals);
+    return {experiment::trainable_parameters(model), federation_cost(totals)};
   }
   auto totals = experiment::run_federation(
       model, in.ds, in.tokens, opts.with_forget_data ? in.clients : in.forget.retained, cfg, in.ctx, dir, metrics,
@@ -76,7 +69,7 @@ RoundsResult run_rounds(const UnlearnInputs& in, const TensorMap& start, int64_t
        .server_eval = false,
        .evaluation = evaluation,
        .lock = opts.lock});
-  return rounds_result(model, totals);
+  return {experiment::trainable_parameters(model), federation_cost(totals)};
 }
 
 }  // namespace lethe::unlearn

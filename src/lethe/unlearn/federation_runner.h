@@ -2,6 +2,8 @@
 // Federated rounds run by an unlearning method (recovery, fine-tuning) or after it (the
 // re-anchoring check): the original experiment's engine on the retained clients, in a scratch
 // folder, without history. A CreamFL run's rounds continue its federation (creamfl_replay.h).
+#include "lethe/creamfl/train.h"
+#include "lethe/experiment/federated.h"
 #include "lethe/unlearn/unlearner.h"
 
 namespace lethe::unlearn {
@@ -21,9 +23,10 @@ struct RoundsOptions {
   std::function<void(int64_t round, const TensorMap& global)> after_round = {};
 };
 
-// A federation's totals (run_federation's or train_creamfl's) as a Cost: rounds, client steps,
-// bytes down + up.
-Cost federation_cost(const nlohmann::json& totals);
+// What a federation's rounds cost (run_federation's or train_creamfl's totals): rounds, client
+// steps, bytes down + up.
+Cost federation_cost(const experiment::FederationResult& result);
+Cost federation_cost(const creamfl::CreamTotals& totals);
 
 // `rounds` rounds of the original strategy from `start` on the retained clients (the removed
 // client, if any, is excluded), or on every client's original data (with_forget_data).

@@ -53,15 +53,14 @@ Reference retrain_reference(const UnlearnInputs& in, const std::string& cache_di
   cfg.fl.sketch_max_rank = 0;
   auto model = initial_model(in);  // the same initial weights as the original run
   MetricsWriter metrics(RunFolder(cache_dir).metrics());
-  const auto totals = experiment::run_kind(in.cfg) == experiment::RunKind::kCreamFl
-                          ? replay_creamfl(in, model, cache_dir + "/run", metrics, {})
-                          : experiment::run_federation(model, in.ds, in.tokens, in.forget.retained, cfg, in.ctx,
-                                                       cache_dir + "/run", metrics,
-                                                       {.excluded_clients = in.forget.removed_clients,
-                                                        .server_eval = false});
+  ref.cost = experiment::run_kind(in.cfg) == experiment::RunKind::kCreamFl
+                 ? federation_cost(replay_creamfl(in, model, cache_dir + "/run", metrics, {}))
+                 : federation_cost(experiment::run_federation(model, in.ds, in.tokens, in.forget.retained, cfg,
+                                                              in.ctx, cache_dir + "/run", metrics,
+                                                              {.excluded_clients = in.forget.removed_clients,
+                                                               .server_eval = false}));
   ref.weights = experiment::trainable_parameters(model);
   ref.wall_s = clock.seconds();
-  ref.cost = federation_cost(totals);
   ref.cost.wall_s = ref.wall_s;
   write_safetensors(weights, ref.weights, {{"lethe.manifest_sha256", in.forget.sha256}});
   meta = {{"manifest_sha256", in.forget.sha256}, {"run_config_sha256", run_config}, {"request", in.forget.request.str()},
