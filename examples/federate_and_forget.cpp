@@ -37,10 +37,9 @@ local_epochs = 1
 history_every = 1
 )";
 
-void print_row(const char* model, const nlohmann::json& block) {
-  std::printf("%-10s forget R@1 %6.2f   retain R@1 %6.2f   test R@1 %6.2f\n", model,
-              block["forget"]["r1"].get<double>(), block["retain"]["r1"].get<double>(),
-              block["test"]["r1"].get<double>());
+void print_row(const char* model, const lethe::unlearn::ModelAudit& m) {
+  std::printf("%-10s forget R@1 %6.2f   retain R@1 %6.2f   test R@1 %6.2f\n", model, m.forget.r1,
+              m.retain.mean.r1, m.test.mean.r1);
 }
 
 }  // namespace
@@ -69,14 +68,13 @@ int main(int argc, char** argv) {
     request.methods = {"ease"};
     request.out_dir = out + "/forget-client-0";
     request.report = false;
-    const auto audit = unlearn::run_unlearning(request);
-    print_row("original", audit["original"]);
-    print_row("retrain", audit["reference"]);
-    const auto& ease = audit["methods"]["ease"];
-    print_row("ease", ease);
+    const auto audit = std::get<unlearn::Audit>(unlearn::run_unlearning(request));  // a CLIP run's audit
+    print_row("original", audit.original.model);
+    print_row("retrain", audit.reference.model);
+    const auto& ease = audit.method("ease");
+    print_row("ease", ease.model);
     std::printf("ease: forget gap %.2f, retain gap %.2f R@1 points to retrain, at %.1f%% of its cost\n",
-                ease["gap"]["forget_r1"].get<double>(), ease["gap"]["retain_r1"].get<double>(),
-                100.0 * ease["cost_ratio"].get<double>());
+                ease.gap.forget_r1, ease.gap.retain_r1, 100.0 * ease.cost_ratio);
 
     // 4. The unlearned model is a checkpoint like any other: load it and embed captions.
     auto unlearned = interop::load_model({.spec = request.out_dir + "/ease.safetensors"});

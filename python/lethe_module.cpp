@@ -18,9 +18,9 @@
 #include "lethe/core/run_folder.h"
 #include "lethe/core/safetensors.h"
 #include "lethe/core/shape.h"
-#include "lethe/embedded_configs.h"
 #include "lethe/eval/embed.h"
 #include "lethe/experiment/clip_client.h"
+#include "lethe/experiment/config_source.h"
 #include "lethe/experiment/experiment.h"
 #include "lethe/interop/embed_files.h"
 #include "lethe/interop/model_source.h"
@@ -41,19 +41,9 @@ struct LoadedConfig {
 };
 
 LoadedConfig load_config(const std::string& path_or_name, const std::vector<std::string>& overrides) {
-  std::string name = path_or_name, text;
-  if (file_exists(path_or_name)) {
-    text = read_file(path_or_name);
-  } else {
-    const auto& embedded = embedded_configs();
-    auto it = embedded.find(path_or_name);
-    LETHE_CHECK(it != embedded.end(), "config '{}': no such file, and no embedded config of that name",
-                path_or_name);
-    name = "embedded:" + path_or_name;
-    text = it->second;
-  }
-  auto cfg = experiment::parse_experiment(text, name, overrides);
-  return {name, config::to_toml(cfg), std::move(cfg)};
+  const auto source = experiment::config_source(path_or_name);
+  auto cfg = experiment::parse_experiment(source.toml, source.name, overrides);
+  return {source.name, config::to_toml(cfg), std::move(cfg)};
 }
 
 // A JSON document (a summary, an audit) as Python dicts and lists.
@@ -93,7 +83,7 @@ py::object unlearn_run(const std::string& run, const std::string& request, const
   nlohmann::json audit;
   {
     py::gil_scoped_release release;
-    audit = unlearn::run_unlearning(so);
+    audit = unlearn::to_json(unlearn::run_unlearning(so));
   }
   return to_python(audit);
 }

@@ -29,7 +29,7 @@ TEST(MllmCli, TrainThenUnlearnEntitiesWithACachedReference) {
   for (const char* g : {"vqa_seen", "vqa_heldout", "qa"}) EXPECT_TRUE(summary["lm"][g].contains("exact")) << g;
 
   const std::string unlearn = "unlearn --run " + (d / "run").string() +
-                              " --forget entities:0.1 --method mmunlearner,ga unlearn.mmunlearner_fisher_batches=2";
+                              " --forget entities:0.1 --method mmunlearner,ga unlearn.mmunlearner.fisher_batches=2";
   r = run(unlearn, d);
   ASSERT_EQ(r.code, 0) << r.err;
   auto audit = nlohmann::json::parse(file_bytes(d / "run/unlearn/entities-0.1/audit.json"));

@@ -11,6 +11,7 @@ namespace lethe::config {
 namespace {
 
 using ::testing::HasSubstr;
+using lethe::testing::expect_input_error;
 
 struct OptimConfig {
   double lr = 1e-3;
@@ -220,6 +221,39 @@ TEST(Config, ReadSectionLeavesOtherSectionsUnknown) {
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()), "unknown config key 'model' in two.toml");
   }
+}
+
+// A section whose optimiser keys once sat flat in it (optim_lr) and now live in [train.optim].
+struct MovedTrainConfig : TrainConfig {
+  static std::vector<std::pair<std::string_view, std::string_view>> moved_prefixes() {
+    return {{"optim_", "optim"}};
+  }
+};
+
+TEST(Config, OldFlatKeysReadAsTheirTablesKey) {
+  auto read_moved = [](const std::string& toml, const std::vector<std::string>& overrides) {
+    auto doc = Document::from_string(toml, "moved.toml");
+    doc.apply_overrides(overrides);
+    MovedTrainConfig t;
+    doc.read_section("train", t);
+    doc.finish();
+    return t;
+  };
+  // The old spelling, from the file or an override, lands in the table; the new one as before.
+  auto t = read_moved("[train]\noptim_lr = 0.01\nepochs = 3\n", {"train.optim_name=sgd"});
+  EXPECT_DOUBLE_EQ(t.optim.lr, 0.01);
+  EXPECT_EQ(t.optim.name, "sgd");
+  EXPECT_EQ(t.epochs, 3);
+  t = read_moved("[train.optim]\nlr = 0.02\n", {"train.optim_name=sgd"});
+  EXPECT_DOUBLE_EQ(t.optim.lr, 0.02);
+  EXPECT_EQ(t.optim.name, "sgd");
+  // Checks name the new key; both spellings of one key, or a misspelt old one, are refused.
+  expect_input_error([&] { read_moved("[train]\noptim_lr = 2.0\n", {}); }, {"'train.optim.lr' = 2 is out of range"});
+  expect_input_error([&] { read_moved("[train.optim]\nlr = 0.02\n", {"train.optim_lr=0.5"}); },
+                     {"'train.optim_lr' is the old name of 'train.optim.lr'", "keep only 'train.optim.lr'"});
+  expect_input_error([&] { read_moved("[train]\noptim_rl = 0.1\n", {}); }, {"unknown config key 'train.optim.rl'"});
+  expect_input_error([&] { read_moved("[train]\noptim = 1\noptim_lr = 0.1\n", {}); },
+                     {"'train.optim' must be a table", "given as 'train.optim_lr'"});
 }
 
 TEST(Config, ToTomlRoundTrip) {

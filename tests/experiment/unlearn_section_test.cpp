@@ -27,13 +27,14 @@ TEST(UnlearnSection, TrainingReadsTheRestAndTheBenchTheTableAsOverrides) {
 finetune_rounds = 1
 stop = "budget"
 ease_lock = false
-ease_tau_deg = 60.5
+[unlearn.ease]
+tau_deg = 60.5
 )";
   const auto cfg = parse_experiment(text, "split");
   EXPECT_EQ(cfg.fl.rounds, 3);
   const auto split = split_unlearn_section(text, "split");
   EXPECT_EQ(split.unlearn_overrides,
-            (std::vector<std::string>{"unlearn.ease_lock=false", "unlearn.ease_tau_deg=60.5",
+            (std::vector<std::string>{"unlearn.ease.tau_deg=60.5", "unlearn.ease_lock=false",
                                       "unlearn.finetune_rounds=1", "unlearn.stop='budget'"}));
   EXPECT_EQ(split.training.find("unlearn"), std::string::npos);
   EXPECT_EQ(parse_experiment(split.training, "split").fl.rounds, 3);

@@ -71,16 +71,23 @@ TEST(Audit, RetainAndTestAreMeansOverDisjointGalleriesOfTheForgetSize) {
   const auto a = audit_model(in, sets, run.original);
   auto model = model_with(in, run.original);
   for (const char* split : {"retain", "test"}) {
-    const auto& folds = std::string(split) == "retain" ? sets.retain : sets.test;
-    ASSERT_EQ(a[split]["folds"].get<size_t>(), folds.size());
+    const bool retain = std::string(split) == "retain";
+    const auto& folds = retain ? sets.retain : sets.test;
+    const FoldRecall& got = retain ? a.retain : a.test;
+    ASSERT_EQ(got.r1_folds.size(), folds.size());
     double r1 = 0, rsum = 0;
     for (size_t i = 0; i < folds.size(); ++i) {
       const auto b = eval::evaluate_pairs(model, in.ds, in.tokens, folds[i], in.ctx);
-      EXPECT_DOUBLE_EQ(a[split]["r1_folds"][i].get<double>(), b.r1) << split << " fold " << i;
+      EXPECT_DOUBLE_EQ(got.r1_folds[i], b.r1) << split << " fold " << i;
       r1 += b.r1, rsum += b.rsum;
     }
-    EXPECT_NEAR(a[split]["r1"].get<double>(), r1 / double(folds.size()), 1e-9) << split;
-    EXPECT_NEAR(a[split]["rsum"].get<double>(), rsum / double(folds.size()), 1e-9) << split;
+    EXPECT_NEAR(got.mean.r1, r1 / double(folds.size()), 1e-9) << split;
+    EXPECT_NEAR(got.mean.rsum, rsum / double(folds.size()), 1e-9) << split;
+    // audit.json's block: the mean's fields, the fold count and each fold's R@1.
+    const auto j = got.to_json();
+    EXPECT_EQ(j["folds"].get<size_t>(), folds.size()) << split;
+    EXPECT_EQ(j["r1_folds"].get<std::vector<double>>(), got.r1_folds) << split;
+    EXPECT_DOUBLE_EQ(j["r1"].get<double>(), got.mean.r1) << split;
   }
 }
 

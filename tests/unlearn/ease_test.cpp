@@ -126,10 +126,10 @@ UnlearnOutput run_ease(const testing::TinyRun& run, const ForgetSet& forget, con
 
 UnlearnConfig excision_only(const std::string& gsd) {
   UnlearnConfig u;
-  u.ease_gsd = gsd;
-  u.ease_bke = "none";
-  u.ease_recovery_rounds = 0;
-  u.ease_exact_rounds = 0;
+  u.ease.gsd = gsd;
+  u.ease.bke = "none";
+  u.ease.recovery_rounds = 0;
+  u.ease.exact_rounds = 0;
   return u;
 }
 
@@ -137,7 +137,7 @@ TEST(Ease, WithoutGsdItSubtractsTheWholeStoredContribution) {
   const auto& run = shared_tiny_run();
   const auto forget = forget_set_of(run, "client:0");
   auto u = excision_only("off");
-  u.ease_renormalise = false;
+  u.ease.renormalise = false;
   auto out = run_ease(run, forget, u);
   HistoryReader h(run.run_dir, "test");
   auto want = sub(run.original, stored_contribution(h, 0, run.original).sum);
@@ -206,7 +206,7 @@ TEST(Ease, WeightsModeExcisesTheDisplacementFromInitAlongE) {
   const auto& run = shared_tiny_run();
   const auto forget = forget_set_of(run, "client:0");
   auto u = excision_only("hard");
-  u.ease_excision = "weights";
+  u.ease.excision = "weights";
   auto out = run_ease(run, forget, u);
   ASSERT_FALSE(out.lock.bases.empty());
   auto init_model = train::make_model(run.model_cfg, stream_seed(run.ctx.seed(), 0, -1, Stream::kInit));
@@ -224,14 +224,14 @@ TEST(Ease, BkeRunsOnTheHoldersAndIsSkippedWhenTheTargetLeft) {
   const auto forget = forget_set_of(run, "client:0");
   UnlearnConfig u;
   u.stop = "budget";
-  u.ease_bke = "both";
-  u.ease_bke_steps = 3;
-  u.ease_recovery_rounds = 1;
+  u.ease.bke = "both";
+  u.ease.bke_steps = 3;
+  u.ease.recovery_rounds = 1;
   auto out = run_ease(run, forget, u);
   EXPECT_EQ(out.details["bke"]["steps"], 3);
   EXPECT_EQ(out.cost.rounds, 2);  // the BKE round and one recovery round
   EXPECT_GT(out.cost.local_steps, 3);
-  u.ease_target_left = true;
+  u.ease.target_left = true;
   auto left = run_ease(run, forget, u);
   EXPECT_NE(left.details["bke"]["skipped"].get<std::string>().find("left"), std::string::npos);
   EXPECT_EQ(left.cost.rounds, 1);
@@ -241,12 +241,12 @@ TEST(Ease, RecoveryStepsCapEveryRetainedClientsLocalTraining) {
   const auto& run = shared_tiny_run();
   const auto forget = forget_set_of(run, "client:0");
   auto u = excision_only("soft");
-  u.ease_recovery_rounds = 1;
-  u.ease_recovery_steps = 2;
+  u.ease.recovery_rounds = 1;
+  u.ease.recovery_steps = 2;
   auto out = run_ease(run, forget, u);
   EXPECT_EQ(out.cost.rounds, 1);
   EXPECT_EQ(out.cost.local_steps, 2 * 3);  // 3 retained clients, 2 steps each
-  u.ease_recovery_steps = 0;  // the configured local epochs: more than 2 steps per client
+  u.ease.recovery_steps = 0;  // the configured local epochs: more than 2 steps per client
   EXPECT_GT(run_ease(run, forget, u).cost.local_steps, 6);
 }
 
@@ -254,7 +254,7 @@ TEST(Ease, SampleRequestsUseForgetGradientsAndStaySeeded) {
   const auto& run = shared_tiny_run();
   const auto forget = forget_set_of(run, "samples:1:0.5");
   auto u = excision_only("soft");
-  u.ease_gradient_batches = 2;
+  u.ease.gradient_batches = 2;
   auto a = run_ease(run, forget, u);
   auto b = run_ease(run, forget, u);
   EXPECT_EQ(a.cost.local_steps, 4);  // 2 forget + 2 retain gradient batches
@@ -281,8 +281,8 @@ TEST(Ease, LoraRunsSketchTheAdapterProductAndExciseOnlyItsUpProjections) {
 
   const auto forget = forget_set_of(run, "client:0");
   auto u = excision_only("soft");
-  u.ease_excision = "weights";
-  u.ease_tau_deg = 30;
+  u.ease.excision = "weights";
+  u.ease.tau_deg = 30;
   // Its own work folder: a second temp_dir() call would empty the folder this run lives in.
   auto out = testing::run_method("ease", run, forget, u, run.run_dir + "/work");
   bool moved = false;
@@ -294,10 +294,10 @@ TEST(Ease, LoraRunsSketchTheAdapterProductAndExciseOnlyItsUpProjections) {
   EXPECT_TRUE(moved);
   for (const auto& [name, e] : out.lock.bases) EXPECT_TRUE(name.ends_with("lora_B")) << name;
 
-  // ease_exact_rounds = -1 (the default) removes the later two thirds of the rounds whole for
+  // ease.exact_rounds = -1 (the default) removes the later two thirds of the rounds whole for
   // adapters.
   auto by_regime = excision_only("soft");
-  by_regime.ease_exact_rounds = -1;
+  by_regime.ease.exact_rounds = -1;
   const auto later = testing::run_method("ease", run, forget, by_regime, run.run_dir + "/work-regime");
   const int64_t rounds = run.cfg.fl.rounds;
   EXPECT_EQ(later.details["excision"]["exact_rounds"].get<int64_t>(), std::max<int64_t>(1, rounds - rounds / 3));
@@ -315,7 +315,7 @@ TEST(Ease, FullParameterRunsRemoveOnlyTheLastRoundWholeByDefault) {
   const auto& run = shared_tiny_run();
   const auto forget = forget_set_of(run, "client:0");
   auto u = excision_only("soft");
-  u.ease_exact_rounds = -1;
+  u.ease.exact_rounds = -1;
   const auto out = run_ease(run, forget, u);
   EXPECT_EQ(out.details["excision"]["exact_rounds"].get<int64_t>(), 1);
 }
@@ -328,13 +328,14 @@ TEST(Ease, ReanchoringUnderTheLockReportsEveryRound) {
   auto in = inputs_of(run, forget, u, temp_dir().string());
   const auto sets = make_audit_sets(in);
   auto locked = reanchor(in, sets, out.weights, out.lock, 2, "post");
-  EXPECT_TRUE(locked["locked"].get<bool>());
-  EXPECT_EQ(locked["forget_r1"].size(), 3u);
-  EXPECT_EQ(locked["test_r1"].size(), 3u);
+  EXPECT_TRUE(locked.locked);
+  EXPECT_EQ(locked.lock_directions, out.lock.directions());
+  EXPECT_EQ(locked.forget_r1.size(), 3u);
+  EXPECT_EQ(locked.test_r1.size(), 3u);
   auto free = reanchor(in, sets, out.weights, fl::ForgetLock{}, 2, "post-free");
-  EXPECT_FALSE(free["locked"].get<bool>());
-  EXPECT_EQ(free["forget_r1"][0], locked["forget_r1"][0]);  // the same start
-  EXPECT_EQ(free["data"], "retained");
+  EXPECT_FALSE(free.locked);
+  EXPECT_EQ(free.forget_r1[0], locked.forget_r1[0]);  // the same start
+  EXPECT_EQ(free.data, "retained");
 
   // The stress test: every client keeps its original data, the removed client's D_f included,
   // so the same rounds re-teach D_f (client 0 answers again).
@@ -342,21 +343,24 @@ TEST(Ease, ReanchoringUnderTheLockReportsEveryRound) {
   stressed.post_rounds_data = "original";
   const auto in_original = inputs_of(run, forget, stressed, in.work_dir);
   auto relearnt = reanchor(in_original, sets, out.weights, fl::ForgetLock{}, 2, "post-original");
-  EXPECT_EQ(relearnt["data"], "original");
-  EXPECT_EQ(relearnt["forget_r1"][0], free["forget_r1"][0]);
-  EXPECT_GT(relearnt["forget_r1"][2].get<double>(), free["forget_r1"][2].get<double>());
+  EXPECT_EQ(relearnt.data, "original");
+  EXPECT_EQ(relearnt.forget_r1[0], free.forget_r1[0]);
+  EXPECT_GT(relearnt.forget_r1[2], free.forget_r1[2]);
+  EXPECT_GE(relearnt.max_forget_drift(), relearnt.forget_r1[2] - relearnt.forget_r1[0]);
 
   // The report's block: one curve per run, labelled by whether the lock held.
-  nlohmann::json methods = {{"ease", {{"post_rounds", locked}, {"post_rounds_unlocked", free}}},
-                            {"finetune", {{"post_rounds", free}}},
-                            {"ga", nlohmann::json::object()}};
+  MethodAudit ease_audit, finetune_audit;
+  ease_audit.post_rounds = locked, ease_audit.post_rounds_unlocked = free;
+  finetune_audit.post_rounds = free;
+  const std::vector<std::pair<std::string, MethodAudit>> methods = {
+      {"ease", ease_audit}, {"finetune", finetune_audit}, {"ga", MethodAudit{}}};
   auto curves = reanchoring_curves(methods);
   EXPECT_EQ(curves["rounds"], nlohmann::json({0, 1, 2}));
-  EXPECT_EQ(curves["curves"]["ease (lock)"], locked["forget_r1"]);
-  EXPECT_EQ(curves["curves"]["ease (no lock)"], free["forget_r1"]);
-  EXPECT_EQ(curves["curves"]["finetune"], free["forget_r1"]);
+  EXPECT_EQ(curves["curves"]["ease (lock)"], nlohmann::json(locked.forget_r1));
+  EXPECT_EQ(curves["curves"]["ease (no lock)"], nlohmann::json(free.forget_r1));
+  EXPECT_EQ(curves["curves"]["finetune"], nlohmann::json(free.forget_r1));
   EXPECT_EQ(curves["curves"].size(), 3u);
-  EXPECT_TRUE(reanchoring_curves({{"ga", nlohmann::json::object()}}).is_null());
+  EXPECT_TRUE(reanchoring_curves({{"ga", MethodAudit{}}}).is_null());
 }
 
 }  // namespace

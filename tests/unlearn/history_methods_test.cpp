@@ -105,7 +105,7 @@ TEST(FedRecovery, EqualsTheFormulaOnACraftedHistory) {
   const auto c = craft_history(run.original, temp_dir().string(), kTwoRounds);
   const auto forget = forget_set_of(run, "client:1");
   UnlearnConfig ucfg;
-  ucfg.fedrecovery_c = 0.7;
+  ucfg.fedrecovery.c = 0.7;
   const auto out = run_method("fedrecovery", crafted_inputs(run, forget, ucfg, c));
 
   // r_t = (Δ_1^t − ΔF_t)/(N_t − 1); p_1 = 1, p_2 = ‖ΔF_2‖² / (‖ΔF_1‖² + ‖ΔF_2‖²).
@@ -132,7 +132,7 @@ TEST(FedRecovery, NoiseIsSeededWithTheConfiguredScale) {
   const auto forget = forget_set_of(run, "client:1");
   UnlearnConfig ucfg;
   const auto plain = run_method("fedrecovery", crafted_inputs(run, forget, ucfg, c));
-  ucfg.fedrecovery_sigma = 0.01;
+  ucfg.fedrecovery.sigma = 0.01;
   const auto a = run_method("fedrecovery", crafted_inputs(run, forget, ucfg, c));
   const auto b = run_method("fedrecovery", crafted_inputs(run, forget, ucfg, c));
   EXPECT_TRUE(lethe::testing::identical(a.weights, b.weights));
@@ -207,7 +207,7 @@ void expect_exact_replay(const TinyRun& run, const std::string& work_dir) {
   keep_all.retained = run.clients;
   keep_all.removed_clients.clear();
   UnlearnConfig ucfg;
-  ucfg.federaser_r = 1.0;
+  ucfg.federaser.r = 1.0;
   const auto out = run_method("federaser", inputs_of(run, keep_all, ucfg, work_dir));
   EXPECT_TRUE(close(out.weights, run.original, 1e-6))
       << "distance " << norm(sub(out.weights, run.original));
@@ -251,7 +251,7 @@ TEST(FedEraser, CalibratesTheRetainedClientsWithCeilREpochs) {
   const auto& run = shared_tiny_run();
   const auto forget = forget_set_of(run, "client:1");
   UnlearnConfig ucfg;
-  ucfg.federaser_r = 0.4;  // ⌈0.4·2⌉ = 1 epoch
+  ucfg.federaser.r = 0.4;  // ⌈0.4·2⌉ = 1 epoch
   const auto out = run_method("federaser", inputs_of(run, forget, ucfg, temp_dir().string()));
   EXPECT_EQ(out.details["calibration_epochs"], 1);
   // Both rounds replayed with clients 0, 2, 3 only (every client answered every round).
@@ -276,10 +276,10 @@ TEST(Pga, AscendsWithinTheBallAroundWRef) {
   const auto forget = forget_set_of(run, "client:2");
   UnlearnConfig ucfg;
   ucfg.finetune_rounds = 0;
-  ucfg.pga_steps = 4;
-  ucfg.pga_random_inits = 2;
-  ucfg.pga_radius_scale = 0.01;  // a small ball: the projection must bind
-  ucfg.pga_lr = 0.5;
+  ucfg.pga.steps = 4;
+  ucfg.pga.random_inits = 2;
+  ucfg.pga.radius_scale = 0.01;  // a small ball: the projection must bind
+  ucfg.pga.lr = 0.5;
   const auto out = run_method("pga", inputs_of(run, forget, ucfg, temp_dir().string()));
 
   // w_ref = (N·θ^T − θ_u)/(N − 1), θ_u = the target's local model of the last round (N = 4).

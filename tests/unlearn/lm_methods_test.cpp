@@ -58,10 +58,10 @@ TEST(LmUnlearn, SaliencyMasksFollowGamma) {
   if (!have_emoji()) GTEST_SKIP() << "emoji npm packages not installed (run scripts/setup)";
   const auto& t = trained();
   UnlearnConfig u;
-  u.mmunlearner_fisher_batches = 2;
-  u.mmunlearner_gamma = 0.0;
+  u.mmunlearner.fisher_batches = 2;
+  u.mmunlearner.gamma = 0.0;
   for (const auto& [k, m] : saliency_masks(t.inputs(u))) EXPECT_EQ(m.min().item<float>(), 1.0f) << k;
-  u.mmunlearner_gamma = 2.0;
+  u.mmunlearner.gamma = 2.0;
   int64_t on = 0, total = 0;
   for (const auto& [k, m] : saliency_masks(t.inputs(u))) {
     EXPECT_TRUE(((m == 0) | (m == 1)).all().item<bool>()) << k;
@@ -69,7 +69,7 @@ TEST(LmUnlearn, SaliencyMasksFollowGamma) {
   }
   EXPECT_GT(on, 0);
   EXPECT_LT(on, total);
-  u.mmunlearner_gamma = 1e30;
+  u.mmunlearner.gamma = 1e30;
   for (const auto& [k, m] : saliency_masks(t.inputs(u))) EXPECT_EQ(m.max().item<float>(), 0.0f) << k;
 }
 
@@ -77,8 +77,8 @@ TEST(LmUnlearn, MmunlearnerMovesOnlyMaskedParametersUnlessUnprotected) {
   if (!have_emoji()) GTEST_SKIP() << "emoji npm packages not installed (run scripts/setup)";
   const auto& t = trained();
   UnlearnConfig u;
-  u.mmunlearner_fisher_batches = 2;
-  u.lm_lr = 1e-3;
+  u.mmunlearner.fisher_batches = 2;
+  u.lm.lr = 1e-3;
   const auto masks = saliency_masks(t.inputs(u));
   const auto before = state_dict(*t.lm.model);
   auto out = lm_unlearners().get("mmunlearner").factory()->run(t.inputs(u));
@@ -92,7 +92,7 @@ TEST(LmUnlearn, MmunlearnerMovesOnlyMaskedParametersUnlessUnprotected) {
   EXPECT_GT(out.details["mask_fraction"].get<double>(), 0.0);
   EXPECT_GT(t.nll(out.weights, t.forget), t.nll(before, t.forget));
 
-  u.mmunlearner_protect = false;  // the released code: descent moves everything
+  u.mmunlearner.protect = false;  // the released code: descent moves everything
   auto loose = lm_unlearners().get("mmunlearner").factory()->run(t.inputs(u));
   int64_t moved_outside = 0;
   for (const auto& [k, m] : masks)
@@ -104,7 +104,7 @@ TEST(LmUnlearn, AscentMethodsRaiseTheForgetLossAndCountTheirSteps) {
   if (!have_emoji()) GTEST_SKIP() << "emoji npm packages not installed (run scripts/setup)";
   const auto& t = trained();
   UnlearnConfig u;
-  u.lm_lr = 1e-3;
+  u.lm.lr = 1e-3;
   const double base = t.nll(state_dict(*t.lm.model), t.forget);
   for (const char* m : {"ga", "graddiff", "klmin", "npo"}) {
     auto out = lm_unlearners().get(m).factory()->run(t.inputs(u));

@@ -102,9 +102,9 @@ double auc_of(const TinyRun& run, const ForgetSet& forget, const TensorMap& weig
 
 UnlearnConfig quick(int64_t epochs) {
   UnlearnConfig u;
-  u.multidelete_epochs = epochs;
-  u.multidelete_lr = 2e-3;
-  u.multidelete_task_weight = 0.0;  // the paper's objective (the task term has its own test)
+  u.multidelete.epochs = epochs;
+  u.multidelete.lr = 2e-3;
+  u.multidelete.task_weight = 0.0;  // the paper's objective (the task term has its own test)
   return u;
 }
 
@@ -134,7 +134,7 @@ TEST(MultiDeleteMethod, TheTaskTermTrainsTheRetainBatchAndIsOffAtZero) {
   const auto& run = shared_tiny_run();
   const auto forget = forget_set_of(run, "samples:0:0.4");
   auto paper = quick(2), task = quick(2);
-  task.multidelete_task_weight = 1.0;
+  task.multidelete.task_weight = 1.0;
   auto a = run_method("multidelete", run, forget, paper), b = run_method("multidelete", run, forget, task);
   for (const auto& p : a.details["holders"][0]["passes"]) EXPECT_FALSE(p.contains("retain_clip"));
   for (const auto& p : b.details["holders"][0]["passes"]) {

@@ -39,17 +39,17 @@ TEST(Relearn, TrainsOnUnitsOutsideItsGalleryAndIsRepeatable) {
   EXPECT_EQ(sets.relearn_gallery.size() + sets.relearn_train.size(), sets.forget.size());  // D_f fits the gallery
 
   const auto a = relearn_attack(in, sets, run.original);
-  EXPECT_EQ(a["steps"], 4);
-  EXPECT_EQ(a["train_pairs"], sets.relearn_train.size());
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->steps, 4);
+  EXPECT_EQ(a->train_pairs, static_cast<int64_t>(sets.relearn_train.size()));
   auto model = model_with(in, run.original);
-  EXPECT_DOUBLE_EQ(a["forget_r1_before"].get<double>(),
+  EXPECT_DOUBLE_EQ(a->forget_r1_before,
                    eval::evaluate_pairs(model, in.ds, in.tokens, sets.relearn_gallery, in.ctx).r1);
-  EXPECT_DOUBLE_EQ(a["rebound"].get<double>(),
-                   a["forget_r1_after"].get<double>() - a["forget_r1_before"].get<double>());
+  EXPECT_DOUBLE_EQ(a->to_json()["rebound"].get<double>(), a->forget_r1_after - a->forget_r1_before);
   EXPECT_EQ(relearn_attack(in, sets, run.original), a);  // the same batches every time
 
   u.relearn_steps = 0;
-  EXPECT_TRUE(relearn_attack(in, sets, run.original).is_null());
+  EXPECT_FALSE(relearn_attack(in, sets, run.original).has_value());
 }
 
 }  // namespace

@@ -108,13 +108,12 @@ void add_demo_command(CLI::App& app, Action* action) {
                                "re-anchoring rounds\n",
                                s.request, join(s.methods, ", "), post)
                 << std::flush;
-      const auto audit = unlearn::run_unlearning(s);
+      const auto audit = std::get<unlearn::Audit>(unlearn::run_unlearning(s));  // a CLIP federation's
 
       const std::string folder = run.unlearn(unlearn::parse_request(s.request).slug());
       std::cout << fmt::format("[3/3] {}: forget {} pairs; R@1 (%) at a gallery of {} pairs per split\n",
-                               audit["request"].get<std::string>(), audit["forget_size"].get<int64_t>(),
-                               audit["gallery_units"].get<int64_t>())
-                << audit_table(audit) << "audit:  " << folder << "/audit.json\n";
+                               audit.request, audit.forget_size, audit.gallery_units)
+                << audit_table(audit.to_json()) << "audit:  " << folder << "/audit.json\n";
       if (file_exists(folder + "/report.html")) std::cout << "report: " << folder << "/report.html\n";
       std::cout << fmt::format("demo finished in {:.0f} s\n", clock.seconds());
     };

@@ -42,7 +42,7 @@ void add_server_command(CLI::App& app, Action* action) {
   cmd->add_option("--admin-token-file", o->admin_token_file,
                   "admin token (16+ characters) admitting `lethe unlearn --server` requests");
   cmd->add_option("overrides", o->overrides,
-                  "config overrides, e.g. fl.rounds=20; unlearn.* sets EASE for live requests, e.g. unlearn.ease_tau_deg=45");
+                  "config overrides, e.g. fl.rounds=20; unlearn.* sets EASE for live requests, e.g. unlearn.ease.tau_deg=45");
   cmd->callback([o, action] {
     *action = [o] {
       std::vector<std::string> config_overrides, unlearn_overrides;

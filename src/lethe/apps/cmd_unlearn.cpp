@@ -63,7 +63,7 @@ void add_unlearn_command(CLI::App& app, Action* action) {
 #endif
       LETHE_CHECK(!o->s.run_dir.empty(), "give --run (a run folder) or --server (a running federation)");
       o->s.methods = split(o->methods, ',');
-      auto audit = unlearn::run_unlearning(o->s);
+      const auto audit = unlearn::to_json(unlearn::run_unlearning(o->s));  // the CLI prints the document
       if (audit.value("kind", std::string()) == "mllm") {
         std::cout << "request " << audit["request"].get<std::string>() << ": forget the images of "
                   << audit["forget_entities"] << " emoji\n"

@@ -13,13 +13,11 @@ experiment::ExperimentConfig embedded_experiment(const std::string& name, const 
   return experiment::parse_experiment(c.toml, c.name, overrides);
 }
 
-SuiteConfig suite_config(const SuiteArgs& args, const std::string& embedded_name, const std::string& suite) {
-  const auto& configs = embedded_configs();
+experiment::ConfigSource suite_config(const SuiteArgs& args, const std::string& embedded_name, const std::string& suite) {
   // --config takes a file, or the name of an embedded config (emoji-unlearn-bench: the scratch
   // regime of the unlearning benchmark).
-  if (!args.config.empty() && (file_exists(args.config) || !configs.contains(args.config)))
-    return {args.config, read_file(args.config)};
-  if (!args.config.empty()) return {"embedded:" + args.config, configs.at(args.config)};
+  if (!args.config.empty()) return experiment::config_source(args.config);
+  const auto& configs = embedded_configs();
   auto it = configs.find(embedded_name);
   LETHE_CHECK(it != configs.end(), "bench {}: no embedded config '{}'", suite, embedded_name);
   return {"embedded:" + embedded_name, it->second};

@@ -9,6 +9,7 @@
 
 #include "lethe/core/config.h"
 #include "lethe/core/registry.h"
+#include "lethe/experiment/config_source.h"
 #include "lethe/experiment/experiment.h"
 
 namespace lethe::bench {
@@ -37,14 +38,9 @@ O read_suite_options(const SuiteArgs& args, const std::string& suite) {
 // no such config.
 experiment::ExperimentConfig embedded_experiment(const std::string& name, const std::string& suite,
                                                  const std::vector<std::string>& overrides = {});
-// The config text a training suite runs: --config's file (or the name of an embedded config)
-// when given, else the embedded configs/<embedded_name>.toml (name: the path, or
-// "embedded:<name>").
-struct SuiteConfig {
-  std::string name;
-  std::string toml;
-};
-SuiteConfig suite_config(const SuiteArgs& args, const std::string& embedded_name, const std::string& suite);
+// The config text a training suite runs: --config's file or embedded config
+// (experiment::config_source) when given, else the embedded configs/<embedded_name>.toml.
+experiment::ConfigSource suite_config(const SuiteArgs& args, const std::string& embedded_name, const std::string& suite);
 // The finished run of `cfg` in `dir` (its summary.json) if there is one; an InputError naming
 // `dir` when it holds a run of another config, so results of two configs never mix.
 std::optional<nlohmann::json> finished_run(const experiment::ExperimentConfig& cfg,

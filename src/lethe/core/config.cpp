@@ -84,6 +84,34 @@ void Document::apply_overrides(const std::vector<std::string>& overrides) {
   }
 }
 
+void Document::move_prefixed_keys(std::string_view section,
+                                  const std::vector<std::pair<std::string_view, std::string_view>>& moves) {
+  auto* t = table_.get_as<toml::table>(section);
+  if (!t) return;  // absent (or not a table: the read names that)
+  for (const auto& [prefix, table] : moves) {
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : *t)
+      if (k.str().size() > prefix.size() && k.str().starts_with(prefix) && !v.is_table()) keys.emplace_back(k.str());
+    for (const auto& old_key : keys) {
+      const std::string rest = old_key.substr(prefix.size());
+      const std::string old_path = fmt::format("{}.{}", section, old_key);
+      const std::string new_path = fmt::format("{}.{}.{}", section, table, rest);
+      toml::node* sub = t->get(table);
+      if (!sub) {
+        t->insert(table, toml::table{});
+        sub = t->get(table);
+      }
+      LETHE_CHECK(sub->is_table(), "config key '{}.{}' must be a table ([{}.{}]) to hold '{}' (given as '{}')",
+                  section, table, section, table, new_path, old_path);
+      LETHE_CHECK(!sub->as_table()->contains(rest),
+                  "config key '{}' is the old name of '{}' and both are given: keep only '{}'", old_path,
+                  new_path, new_path);
+      sub->as_table()->insert(rest, *t->get(old_key));
+      t->erase(old_key);
+    }
+  }
+}
+
 void Document::finish() const {
   std::vector<std::string> present;
   collect_leaves(table_, {}, &present);

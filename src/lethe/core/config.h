@@ -23,6 +23,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "lethe/core/error.h"
@@ -244,12 +245,19 @@ class Document {
     s.visit(r);
     if constexpr (requires { s.validate(); }) s.validate();
   }
-  // Reads one top-level [name] section into s.
+  // Reads one top-level [name] section into s. A struct whose keys moved into tables lists the
+  // old flat prefixes in a static moved_prefixes(); their keys are moved first.
   template <class S>
   void read_section(std::string_view name, S& s) {
+    if constexpr (requires { S::moved_prefixes(); }) move_prefixed_keys(name, S::moved_prefixes());
     Reader r(&table_, {}, &known_);
     r.section(name, s);
   }
+  // In [section]: every key `<prefix>rest` (not a table) becomes `table.rest` for each
+  // (prefix, table), so [unlearn] ease_tau_deg = 70 reads as [unlearn.ease] tau_deg = 70.
+  // Both spellings of one key are an InputError naming the two.
+  void move_prefixed_keys(std::string_view section,
+                          const std::vector<std::pair<std::string_view, std::string_view>>& moves);
   // Throws InputError naming the first key in the document that no read() knew.
   void finish() const;
 

@@ -21,6 +21,7 @@ struct MiaResult {
   double threshold_auc = 0.5;     // single-feature (similarity) attacker, held-out half
   double forget_member_rate = 0;  // share of the forget pairs the logistic attacker calls member
   nlohmann::json to_json() const;
+  bool operator==(const MiaResult&) const = default;
 };
 
 // Logistic regression (standardised features, class-balanced, L2 1e-3, full-batch Newton/IRLS).

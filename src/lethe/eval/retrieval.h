@@ -29,6 +29,7 @@ struct RecallBlock {
   double rprec = 0;                     // mean of the two
   nlohmann::json to_json() const;
   static RecallBlock from_json(const nlohmann::json& j);
+  bool operator==(const RecallBlock&) const = default;
 };
 
 // Field-wise mean of recall blocks measured on equal-sized galleries (folds), as COCO 1K reports

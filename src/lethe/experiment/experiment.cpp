@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -34,13 +35,22 @@ SplitConfig split_unlearn_section(const std::string& toml_text, const std::strin
   const auto* table = doc["unlearn"].as_table();
   if (!table) return {toml_text, {}};
   SplitConfig out;
-  for (const auto& [key, value] : *table) {
-    LETHE_CHECK(!value.is_table() && !value.is_array(), "{}: [unlearn] {} must be a single value", name,
-                key.str());
-    std::ostringstream os;
-    value.visit([&](const auto& v) { os << v; });
-    out.unlearn_overrides.push_back(fmt::format("unlearn.{}={}", key.str(), os.str()));
-  }
+  // [unlearn] keys and its methods' tables ([unlearn.ease] tau_deg → unlearn.ease.tau_deg=…).
+  std::function<void(const toml::table&, const std::string&)> flatten = [&](const toml::table& t,
+                                                                          const std::string& prefix) {
+    for (const auto& [key, value] : t) {
+      const std::string path = prefix + "." + std::string(key.str());
+      if (const auto* sub = value.as_table()) {
+        flatten(*sub, path);
+        continue;
+      }
+      LETHE_CHECK(!value.is_array(), "{}: [{}] {} must be a single value", name, prefix, key.str());
+      std::ostringstream os;
+      value.visit([&](const auto& v) { os << v; });
+      out.unlearn_overrides.push_back(fmt::format("{}={}", path, os.str()));
+    }
+  };
+  flatten(*table, "unlearn");
   doc.erase("unlearn");
   std::ostringstream os;
   os << doc;
@@ -163,7 +173,8 @@ nlohmann::json run_experiment(const ExperimentConfig& cfg, const std::string& ou
     const mllm::LmSetup setup{ds, world, text.tokens, model_cfg, cfg.train, cfg.mllm, ctx};
     auto lm = mllm::train_lm(setup, {}, metrics, &model);
     mllm::save_lm(run.lm_checkpoint(), lm);
-    lm_eval = mllm::evaluate_lm(lm, ds, world, mllm::summary_groups(world, cfg.mllm, ctx.seed()), cfg.mllm, ctx);
+    lm_eval = mllm::to_json(
+        mllm::evaluate_lm(lm, ds, world, mllm::summary_groups(world, cfg.mllm, ctx.seed()), cfg.mllm, ctx));
     extra["questions"] = mllm::training_items(world, {}).size();
   } else if (kind == RunKind::kCentral) {
     auto st = train::train_central(model, ds, text.tokens, ds.train, cfg.train, ctx, metrics);

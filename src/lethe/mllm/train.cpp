@@ -104,13 +104,13 @@ LmModel train_lm(const LmSetup& s, const std::vector<int64_t>& hidden, MetricsWr
   return lm;
 }
 
-nlohmann::json evaluate_lm(LmModel& lm, const data::Dataset& ds, const QaWorld& world,
-                           const QaGroups& groups, const MllmConfig& cfg, const Context& ctx) {
+QaScores evaluate_lm(LmModel& lm, const data::Dataset& ds, const QaWorld& world, const QaGroups& groups,
+                     const MllmConfig& cfg, const Context& ctx) {
   std::vector<std::vector<std::string>> pool(kNumQuestions);
   for (int q = 0; q < kNumQuestions; ++q) pool[q] = world.answers(static_cast<Question>(q));
   const auto text = lm.text(ds);
   const int64_t batch = std::max<int64_t>(cfg.batch_size, 64);
-  nlohmann::json out = nlohmann::json::object();
+  QaScores out;
   for (const auto& [name, items] : groups) {
     const auto answers = greedy_answers(lm.model, text, items, cfg.max_answer_tokens, batch, ctx);
     const auto hits = choice_hits(lm.model, text, items, pool, batch, ctx);
@@ -121,19 +121,16 @@ nlohmann::json evaluate_lm(LmModel& lm, const data::Dataset& ds, const QaWorld& 
       exact[q] += answers[i] == normalised(lm.tok, items[i].answer);
       choice[q] += hits[i];
     }
-    nlohmann::json g, byq = nlohmann::json::object();
-    int64_t tn = 0, te = 0, tc = 0;
+    QaGroupScore g;
+    int64_t te = 0, tc = 0;
     for (int q = 0; q < kNumQuestions; ++q) {
       if (!n[q]) continue;
-      byq[question_name(static_cast<Question>(q))] = {{"n", n[q]}, {"exact", pct(exact[q], n[q])},
-                                                      {"choice", pct(choice[q], n[q])}};
-      tn += n[q], te += exact[q], tc += choice[q];
+      g.by_question[question_name(static_cast<Question>(q))] = {n[q], pct(exact[q], n[q]), pct(choice[q], n[q])};
+      g.all.n += n[q], te += exact[q], tc += choice[q];
     }
-    g["n"] = tn;
-    g["exact"] = pct(te, tn);
-    g["choice"] = pct(tc, tn);
-    g["by_question"] = byq;
-    out[name] = g;
+    g.all.exact = pct(te, g.all.n);
+    g.all.choice = pct(tc, g.all.n);
+    out[name] = std::move(g);
   }
   return out;
 }

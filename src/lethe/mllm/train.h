@@ -14,6 +14,7 @@
 #include "lethe/core/context.h"
 #include "lethe/core/metrics.h"
 #include "lethe/mllm/lm.h"
+#include "lethe/mllm/qa_scores.h"
 #include "lethe/train/train_config.h"
 
 namespace lethe::mllm {
@@ -49,10 +50,11 @@ LmModel train_lm(const LmSetup& s, const std::vector<int64_t>& hidden, MetricsWr
 std::vector<QaItem> training_items(const QaWorld& world, const std::vector<int64_t>& hidden);
 
 // Exact match (greedy decoding) and 4-way multiple choice on named question groups:
-// {group: {"n", "exact", "choice" (both %), "by_question": {name: {"n", "exact", "choice"}}}}.
+// Per group: overall and per question kind (to_json: {group: {"n", "exact", "choice" (both %),
+// "by_question": {name: {"n", "exact", "choice"}}}}).
 using QaGroups = std::vector<std::pair<std::string, std::vector<QaItem>>>;
-nlohmann::json evaluate_lm(LmModel& lm, const data::Dataset& ds, const QaWorld& world,
-                           const QaGroups& groups, const MllmConfig& cfg, const Context& ctx);
+QaScores evaluate_lm(LmModel& lm, const data::Dataset& ds, const QaWorld& world, const QaGroups& groups,
+                     const MllmConfig& cfg, const Context& ctx);
 
 // The groups of a trained LM's summary: image questions on the train images ("vqa_seen") and
 // on the held-out vendor's ("vqa_heldout"), text questions ("qa"), on cfg.eval_entities

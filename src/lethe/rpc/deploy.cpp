@@ -53,8 +53,8 @@ nlohmann::json unlearn_live(fl::Federation& fed, const experiment::RunScope& sco
               request.client);
   const auto forget = unlearn::make_forget_set(request, scope.ds, scope.clients, scope.ctx.seed());
   auto u = live;
-  u.ease_recovery_rounds = 0;  // the federation's next rounds recover, under the lock
-  u.ease_bke = "none";         // BKE would train on the client's data
+  u.ease.recovery_rounds = 0;  // the federation's next rounds recover, under the lock
+  u.ease.bke = "none";         // BKE would train on the client's data
   const auto original = fed.global();
   const auto model_cfg = scope.model->config();
   const std::string dir = fmt::format("{}/unlearned/{}", scope.run_dir, forget.sha256.substr(0, 16));

@@ -198,7 +198,7 @@ HolderRun ascend(const UnlearnInputs& in, const AscentOptions& opts, int64_t k,
       if (objective == AscentObjective::kBke) {
         auto e = embed(model, fb, in.ctx);
         auto ref = reference_embedding(fb);
-        return bke_loss(e.logits(), e.img, e.txt, ref.img, ref.txt, u.ease_margin, u.ease_lambda_d);
+        return bke_loss(e.logits(), e.img, e.txt, ref.img, ref.txt, u.ease.margin, u.ease.lambda_d);
       }
       return -embed(model, fb, in.ctx).clip_loss();
     }, params, opts.gradient_filter);

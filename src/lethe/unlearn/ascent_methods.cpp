@@ -1,7 +1,7 @@
 // The gradient-ascent baselines (METHODS.md §2): ga, ga+ft, npo, graddiff, klmin. Each is the
 // shared local loop of ascent.h with its objective; ga+ft adds finetune rounds.
 #include "lethe/unlearn/ascent.h"
-#include "lethe/unlearn/federation_runner.h"
+#include "lethe/unlearn/round_engine.h"
 #include "lethe/unlearn/methods.h"
 
 namespace lethe::unlearn {

@@ -113,29 +113,27 @@ std::vector<eval::RecallBlock> evaluate_folds(const eval::EmbeddingTable& table,
 
 namespace {
 
-nlohmann::json folds_json(const eval::EmbeddingTable& table, const std::vector<std::vector<int64_t>>& folds) {
+FoldRecall fold_recall(const eval::EmbeddingTable& table, const std::vector<std::vector<int64_t>>& folds) {
   const auto blocks = evaluate_folds(table, folds);
-  auto j = eval::mean_recall(blocks).to_json();
-  j["folds"] = blocks.size();
-  j["r1_folds"] = nlohmann::json::array();
-  for (const auto& b : blocks) j["r1_folds"].push_back(b.r1);
-  return j;
+  FoldRecall r{eval::mean_recall(blocks), {}};
+  for (const auto& b : blocks) r.r1_folds.push_back(b.r1);
+  return r;
 }
 
 }  // namespace
 
-nlohmann::json audit_model(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights) {
+ModelAudit audit_model(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights) {
   auto model = model_with(in, weights);
   const auto table = embed_audit_sets(model, in, sets);
-  nlohmann::json out;
-  out["forget"] = table.evaluate(sets.forget).to_json();
-  out["retain"] = folds_json(table, sets.retain);
-  out["test"] = folds_json(table, sets.test);
+  ModelAudit out;
+  out.forget = table.evaluate(sets.forget);
+  out.retain = fold_recall(table, sets.retain);
+  out.test = fold_recall(table, sets.test);
 
   auto [fi, ft] = table.pairs(sets.forget);
   auto [ri, rt] = table.pairs(sets.auc_retain);
-  out["auc_deleted_vs_remaining"] = eval::deleted_vs_remaining_auc(
-      (fi * ft).sum(1), (ri * rt).sum(1), in.ucfg.auc_chunks, in.ctx.seed());
+  out.auc_deleted_vs_remaining = eval::deleted_vs_remaining_auc((fi * ft).sum(1), (ri * rt).sum(1),
+                                                                in.ucfg.auc_chunks, in.ctx.seed());
 
   const double scale = model->logit_scale_exp().item<double>();
   auto distractors = eval::embed_texts(model, in.tokens.index_select(0, torch::tensor(sets.distractors)), in.ctx);
@@ -144,17 +142,8 @@ nlohmann::json audit_model(const UnlearnInputs& in, const AuditSets& sets, const
     return eval::mia_features(i, t, distractors, scale);
   };
   auto forget_feats = eval::mia_features(fi, ft, distractors, scale);
-  out["mia"] = eval::membership_inference(feats(sets.members), feats(sets.nonmembers), forget_feats,
-                                          in.ctx.seed())
-                   .to_json();
+  out.mia = eval::membership_inference(feats(sets.members), feats(sets.nonmembers), forget_feats, in.ctx.seed());
   return out;
-}
-
-void add_gaps(nlohmann::json& block, const nlohmann::json& reference) {
-  auto gap = [&](const char* split) {
-    return std::abs(block[split]["r1"].get<double>() - reference[split]["r1"].get<double>());
-  };
-  block["gap"] = {{"forget_r1", gap("forget")}, {"retain_r1", gap("retain")}, {"test_r1", gap("test")}};
 }
 
 std::string weights_sha256(const TensorMap& weights) { return sha256_hex(serialize_safetensors(weights)); }

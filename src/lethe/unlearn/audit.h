@@ -3,10 +3,9 @@
 // one fixed gallery size, the deleted-vs-remaining AUC and membership inference. Retain and test
 // R@K are means over disjoint galleries (folds) of that size: one gallery of a 5% request holds
 // ~86 units, where one unit moves the i2t/t2i mean R@1 by 0.6 points (docs/evaluation.md).
-#include <nlohmann/json.hpp>
-
 #include "lethe/eval/embed.h"
 #include "lethe/eval/retrieval.h"
+#include "lethe/unlearn/audit_record.h"
 #include "lethe/unlearn/unlearner.h"
 
 namespace lethe::unlearn {
@@ -32,11 +31,8 @@ eval::EmbeddingTable embed_audit_sets(models::Clip& model, const UnlearnInputs& 
 std::vector<eval::RecallBlock> evaluate_folds(const eval::EmbeddingTable& table,
                                               const std::vector<std::vector<int64_t>>& folds);
 
-// {"forget", "retain", "test": RecallBlock (retain/test add "folds" and "r1_folds"), "auc_deleted_vs_remaining", "mia": {...}}
-nlohmann::json audit_model(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights);
-
-// Adds "gap" (|X − X_ref| for forget/retain/test R@1) to a method's block.
-void add_gaps(nlohmann::json& block, const nlohmann::json& reference);
+// The model holding `weights` measured on the sets.
+ModelAudit audit_model(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights);
 
 std::string weights_sha256(const TensorMap& weights);
 

@@ -15,7 +15,7 @@
 #include "lethe/train/batch_stream.h"
 #include "lethe/unlearn/ascent.h"
 #include "lethe/unlearn/contribution.h"
-#include "lethe/unlearn/federation_runner.h"
+#include "lethe/unlearn/round_engine.h"
 #include "lethe/unlearn/gsd.h"
 #include "lethe/unlearn/methods.h"
 #include "lethe/unlearn/streams.h"
@@ -133,7 +133,7 @@ Factors gradient_side_factors(const UnlearnInputs& in) {
   Factors f;
   LETHE_CHECK(in.forget.forget.size() >= 2, "ease: request '{}' has {} forget pair(s); a gradient needs 2",
               in.forget.request.str(), in.forget.forget.size());
-  f.forget = gradient_factors(in, in.forget.forget, u.ease_gradient_batches, UnlearnTag::kEaseForgetGradient, f.local_steps);
+  f.forget = gradient_factors(in, in.forget.forget, u.ease.gradient_batches, UnlearnTag::kEaseForgetGradient, f.local_steps);
   std::vector<int64_t> holder_retain;
   for (int64_t k : in.forget.holders) {
     const auto& r = in.forget.retained.train[k];
@@ -141,7 +141,7 @@ Factors gradient_side_factors(const UnlearnInputs& in) {
   }
   std::sort(holder_retain.begin(), holder_retain.end());
   if (holder_retain.size() >= 2)
-    for (auto& [name, t] : gradient_factors(in, holder_retain, u.ease_gradient_batches, UnlearnTag::kEaseRetainGradient,
+    for (auto& [name, t] : gradient_factors(in, holder_retain, u.ease.gradient_batches, UnlearnTag::kEaseRetainGradient,
                                             f.local_steps))
       f.retain[name].push_back(std::move(t));
   json retained = json::array(), skipped = json::array();
@@ -156,7 +156,7 @@ Factors gradient_side_factors(const UnlearnInputs& in) {
       retained.push_back(k);
     }
   }
-  f.details = {{"forget", fmt::format("{} gradient batches of D_f", u.ease_gradient_batches)},
+  f.details = {{"forget", fmt::format("{} gradient batches of D_f", u.ease.gradient_batches)},
                {"retain_clients", retained},
                {"retain_gradient_pairs", holder_retain.size()}};
   if (!skipped.empty()) f.details["skipped_sketches"] = skipped;
@@ -181,7 +181,7 @@ Removal stored_removal(const UnlearnInputs& in, HistoryReader& h, int64_t first_
       auto& sum = t < first_exact ? r.early : r.exact;
       const double p = h.weight(t, target.client);
       auto update = h.update(t, target.client);
-      if (!in.ucfg.ease_renormalise) {
+      if (!in.ucfg.ease.renormalise) {
         add_(sum, update, target.share * p);
       } else if (p < 1.0) {
         add_(sum, sub(update, h.global_increment(t)), target.share * p / (1.0 - p));
@@ -194,18 +194,18 @@ Removal stored_removal(const UnlearnInputs& in, HistoryReader& h, int64_t first_
   return r;
 }
 
-// θ ← θ^T − G(R_early) − R_late: R_late is the removal in the last unlearn.ease_exact_rounds
+// θ ← θ^T − G(R_early) − R_late: R_late is the removal in the last unlearn.ease.exact_rounds
 // rounds, taken whole (with renormalisation, those rounds become exactly the FedAvg rounds of
 // the others from the stored models); G acts per module (GSD on its column space) on the rest.
 // Tensors that are not matrices (biases, norms, the logit scale) have no column space to split:
 // their removal goes whole.
-// unlearn.ease_exact_rounds = -1 picks by regime. With LoRA adapters on a frozen backbone every
+// unlearn.ease.exact_rounds = -1 picks by regime. With LoRA adapters on a frozen backbone every
 // client adapts the same pretrained features, so few directions of a client's updates are
 // exclusive and the GSD alone removes about half of what it added; removing the later two
 // thirds of the rounds whole closes the gap at little retain cost (measured:
 // docs/methods/ease.md).
 int64_t exact_rounds(const UnlearnInputs& in) {
-  if (in.ucfg.ease_exact_rounds >= 0) return in.ucfg.ease_exact_rounds;
+  if (in.ucfg.ease.exact_rounds >= 0) return in.ucfg.ease.exact_rounds;
   const int64_t rounds = in.cfg.fl.rounds;
   return in.model_cfg.lora_rank > 0 ? std::max<int64_t>(1, rounds - rounds / 3) : 1;
 }
@@ -262,7 +262,7 @@ TensorMap excise_weights(const UnlearnInputs& in, const Gsd& gsd, GsdMode mode, 
 // and the towers it may not touch zeroed.
 std::function<void(TensorMap&)> bke_filter(const UnlearnInputs& in, const Gsd& gsd) {
   const auto module_of = tensor_modules(in.original, gsd);
-  const std::string towers = in.ucfg.ease_bke;
+  const std::string towers = in.ucfg.ease.bke;
   return [module_of, towers, &gsd](TensorMap& grads) {
     for (auto& [name, g] : grads) {
       const bool image = in_image_tower(name);
@@ -279,8 +279,8 @@ std::function<void(TensorMap&)> bke_filter(const UnlearnInputs& in, const Gsd& g
 // The lock's bases keyed by the tensors they act on (LoRA: the up-projections).
 fl::ForgetLock make_lock(const UnlearnInputs& in, const Gsd& gsd) {
   fl::ForgetLock lock;
-  if (!in.ucfg.ease_lock) return lock;
-  lock.beta = in.ucfg.ease_lock_beta;
+  if (!in.ucfg.ease.lock) return lock;
+  lock.beta = in.ucfg.ease.lock_beta;
   const auto bases = gsd.exclusive_bases();
   for (const auto& [tensor, module] : tensor_modules(in.original, gsd))
     if (auto it = bases.find(module); it != bases.end()) lock.bases[tensor] = it->second;
@@ -301,29 +301,29 @@ class Ease final : public Unlearner {
                            ucfg,           given.run_dir,   given.work_dir,
                            given.federation, given.pretrained};
     const auto& u = in.ucfg;
-    const auto mode = parse_gsd_mode(u.ease_gsd);
+    const auto mode = parse_gsd_mode(u.ease.gsd);
     UnlearnOutput out;
     auto& d = out.details;
 
     // 1. GSD.
     auto factors = in.forget.request.is_client() ? sketch_factors(in) : gradient_side_factors(in);
-    const GsdOptions opts{u.ease_energy, u.ease_max_rank, u.ease_tau_deg * M_PI / 180.0, u.ease_soft_power};
+    const GsdOptions opts{u.ease.energy, u.ease.max_rank, u.ease.tau_deg * M_PI / 180.0, u.ease.soft_power};
     const auto gsd = Gsd::compute(factors.forget, factors.retain, opts);
     out.cost.history_bytes_read += factors.bytes_read;
     out.cost.local_steps += factors.local_steps;
     d["gsd"] = gsd.summary();
-    d["gsd"]["mode"] = u.ease_gsd;
-    d["gsd"]["tau_deg"] = u.ease_tau_deg;
+    d["gsd"]["mode"] = u.ease.gsd;
+    d["gsd"]["tau_deg"] = u.ease.tau_deg;
     d["gsd"]["bases"] = std::move(factors.details);
     log::info("ease: GSD over {} modules, |E| = {} directions in {} modules", gsd.modules().size(),
               gsd.exclusive_directions(), d["gsd"]["modules_with_exclusive"].get<int64_t>());
 
     // 2. Excision (server, closed form).
     TensorMap theta;
-    d["excision"] = {{"mode", u.ease_excision}};
-    if (u.ease_excision == "contribution") {
+    d["excision"] = {{"mode", u.ease.excision}};
+    if (u.ease.excision == "contribution") {
       HistoryReader h(in.run_dir, "ease");
-      d["excision"]["renormalise"] = u.ease_renormalise;
+      d["excision"]["renormalise"] = u.ease.renormalise;
       theta = excise_contribution(in, gsd, mode, h, d["excision"]);
       out.cost.history_bytes_read += h.bytes_read();
     } else {
@@ -331,37 +331,37 @@ class Ease final : public Unlearner {
     }
 
     // 3. Bilateral knowledge excision on the holders of D_f, and 4. recovery rounds on the
-    // retained clients under the Forget Lock (in the order unlearn.ease_bke_last says).
+    // retained clients under the Forget Lock (in the order unlearn.ease.bke_last says).
     auto bke_step = [&] {
-      if (u.ease_bke == "none") {
-        d["bke"] = {{"skipped", "unlearn.ease_bke = none"}};
-      } else if (u.ease_target_left) {
+      if (u.ease.bke == "none") {
+        d["bke"] = {{"skipped", "unlearn.ease.bke = none"}};
+      } else if (u.ease.target_left) {
         d["bke"] = {{"skipped", "the target has left the federation: excision and lock only"}};
         log::warn("ease: the target has left; bilateral knowledge excision skipped");
       } else {
         auto bke = run_ascent(in, AscentOptions{.objective = AscentObjective::kBke,
                                                 .start = &theta,
-                                                .steps = u.ease_bke_steps,
-                                                .lr = u.ease_bke_lr,
+                                                .steps = u.ease.bke_steps,
+                                                .lr = u.ease.bke_lr,
                                                 .gradient_filter = bke_filter(in, gsd)});
         theta = std::move(bke.weights);
         out.cost.local_steps += bke.cost.local_steps;
         out.cost.bytes += bke.cost.bytes;
         out.cost.rounds += bke.cost.rounds;
         d["bke"] = std::move(bke.details);
-        d["bke"]["towers"] = u.ease_bke;
+        d["bke"]["towers"] = u.ease.bke;
       }
     };
     out.lock = make_lock(in, gsd);
     auto recovery_step = [&] {
-      auto rec = run_rounds(in, theta, u.ease_recovery_rounds, "ease",
-                            {.lock = out.lock, .local_steps = u.ease_recovery_steps});
+      auto rec = run_rounds(in, theta, u.ease.recovery_rounds, "ease",
+                            {.lock = out.lock, .local_steps = u.ease.recovery_steps});
       theta = std::move(rec.weights);
       out.cost.local_steps += rec.cost.local_steps;
       out.cost.bytes += rec.cost.bytes;
       out.cost.rounds += rec.cost.rounds;
     };
-    if (u.ease_bke_last) {
+    if (u.ease.bke_last) {
       recovery_step();
       bke_step();
     } else {
@@ -369,10 +369,10 @@ class Ease final : public Unlearner {
       recovery_step();
     }
     out.weights = std::move(theta);
-    d["lock"] = {{"enabled", u.ease_lock}, {"beta", u.ease_lock_beta}, {"directions", out.lock.directions()}};
-    d["recovery_rounds"] = u.ease_recovery_rounds;
-    d["recovery_steps"] = u.ease_recovery_steps;
-    d["bke_last"] = u.ease_bke_last;
+    d["lock"] = {{"enabled", u.ease.lock}, {"beta", u.ease.lock_beta}, {"directions", out.lock.directions()}};
+    d["recovery_rounds"] = u.ease.recovery_rounds;
+    d["recovery_steps"] = u.ease.recovery_steps;
+    d["bke_last"] = u.ease.bke_last;
     return out;
   }
 
@@ -388,15 +388,15 @@ struct Ablation {
 };
 constexpr Ablation kAblations[] = {
     {"ease-bke", "EASE ablation: with bilateral knowledge excision on both towers",
-     [](UnlearnConfig& u) { u.ease_bke = "both"; }},
+     [](UnlearnConfig& u) { u.ease.bke = "both"; }},
     {"ease-image-bke", "EASE ablation: unilateral BKE on the image tower only",
-     [](UnlearnConfig& u) { u.ease_bke = "image"; }},
+     [](UnlearnConfig& u) { u.ease.bke = "image"; }},
     {"ease-text-bke", "EASE ablation: unilateral BKE on the text tower only",
-     [](UnlearnConfig& u) { u.ease_bke = "text"; }},
+     [](UnlearnConfig& u) { u.ease.bke = "text"; }},
     {"ease-no-gsd", "EASE ablation: no GSD, the whole forget side is excised",
-     [](UnlearnConfig& u) { u.ease_gsd = "off"; }},
+     [](UnlearnConfig& u) { u.ease.gsd = "off"; }},
     {"ease-no-recovery", "EASE ablation: excision only, no recovery round",
-     [](UnlearnConfig& u) { u.ease_recovery_rounds = 0; }},
+     [](UnlearnConfig& u) { u.ease.recovery_rounds = 0; }},
 };
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Baselines that only run federated rounds: finetune (METHODS.md §2).
-#include "lethe/unlearn/federation_runner.h"
+#include "lethe/unlearn/round_engine.h"
 #include "lethe/unlearn/methods.h"
 
 namespace lethe::unlearn {

@@ -16,7 +16,7 @@
 #include "lethe/train/loop.h"
 #include "lethe/unlearn/contribution.h"
 #include "lethe/unlearn/creamfl_replay.h"
-#include "lethe/unlearn/federation_runner.h"
+#include "lethe/unlearn/round_engine.h"
 #include "lethe/unlearn/methods.h"
 #include "lethe/unlearn/streams.h"
 
@@ -120,14 +120,14 @@ class FedRecovery final : public Unlearner {
       rounds.push_back(std::move(r));
     }
     UnlearnOutput out{clone(in.original), {}, h.summary()};
-    add_(out.weights, correction, -u.fedrecovery_c);
+    add_(out.weights, correction, -u.fedrecovery.c);
     double noise_norm = 0;
-    if (u.fedrecovery_sigma > 0) {
+    if (u.fedrecovery.sigma > 0) {
       torch::NoGradGuard ng;
       auto gen = unlearn_generator(in.ctx.seed(), UnlearnTag::kFedRecoveryNoise, -1);
       double sq = 0;
       for (auto& [name, w] : out.weights) {
-        auto noise = u.fedrecovery_sigma *
+        auto noise = u.fedrecovery.sigma *
                      torch::randn(w.sizes(), gen, torch::TensorOptions().dtype(torch::kFloat));
         sq += noise.pow(2).sum().item<double>();
         w.add_(noise.to(w.device(), w.scalar_type()));
@@ -136,9 +136,9 @@ class FedRecovery final : public Unlearner {
     }
     out.cost.history_bytes_read = h.bytes_read();
     out.details["rounds"] = std::move(rounds);
-    out.details["c"] = u.fedrecovery_c;
-    out.details["sigma"] = u.fedrecovery_sigma;
-    out.details["correction_norm"] = u.fedrecovery_c * norm(correction);
+    out.details["c"] = u.fedrecovery.c;
+    out.details["sigma"] = u.fedrecovery.sigma;
+    out.details["correction_norm"] = u.fedrecovery.c * norm(correction);
     out.details["noise_norm"] = noise_norm;
     if (!in.forget.request.is_client())
       out.details["note"] = "each holder's residual is scaled by its forget share |D_f ∩ D_k| / |D_k|";
@@ -198,7 +198,7 @@ class FedEraser final : public Unlearner {
     HistoryReader h(in.run_dir, "federaser");
     h.require_every_round();
     const auto epochs =
-        std::max<int64_t>(1, std::ceil(in.ucfg.federaser_r * double(in.cfg.fl.local_epochs)));
+        std::max<int64_t>(1, std::ceil(in.ucfg.federaser.r * double(in.cfg.fl.local_epochs)));
     if (experiment::run_kind(in.cfg) == experiment::RunKind::kCreamFl) return creamfl_federaser(in, h, epochs);
     // The original server rule (FedAvg for the paper), its state rebuilt along the replay.
     auto strategy = strategies::make_strategy(in.cfg.fl);
@@ -280,7 +280,7 @@ struct Ascent {
 };
 
 // `steps` steps of gradient ascent on L_CLIP over `pairs` from w_ref with the clients' optimiser
-// (AdamW at pga_lr, no weight decay, gradient norm clipped to ascent_clip), projected back into
+// (AdamW at pga.lr, no weight decay, gradient norm clipped to ascent_clip), projected back into
 // B(w_ref, δ) after each step.
 Ascent ascend_in_ball(const UnlearnInputs& in, const TensorMap& w_ref, double delta, int64_t client,
                       const std::vector<int64_t>& pairs) {
@@ -290,7 +290,7 @@ Ascent ascend_in_ball(const UnlearnInputs& in, const TensorMap& w_ref, double de
   for (const auto& p : model->named_parameters())
     if (w_ref.count(p.key())) params[p.key()] = p.value();
   auto tcfg = in.cfg.train;
-  tcfg.lr = u.pga_lr;
+  tcfg.lr = u.pga.lr;
   tcfg.weight_decay = 0.0;  // a pull towards 0 is no part of leaving the ball's centre
   tcfg.clip_grad = u.ascent_clip;
   auto opt = train::make_optimizer(model, tcfg);
@@ -305,14 +305,14 @@ Ascent ascend_in_ball(const UnlearnInputs& in, const TensorMap& w_ref, double de
                              unlearn_engine(in.ctx.seed(), UnlearnTag::kPgaBatch, client));
   json losses = json::array();
   model->train();
-  for (int64_t s = 0; s < u.pga_steps; ++s) {
+  for (int64_t s = 0; s < u.pga.steps; ++s) {
     losses.push_back(train::train_step(model, *opt, batches.next(), tcfg, in.ctx, hooks));
     project_to_ball_(params, w_ref, delta);
   }
   Ascent a{experiment::trainable_parameters(model), {}};
   a.details = {{"client", client},
                {"forget_pairs", pairs.size()},
-               {"steps", u.pga_steps},
+               {"steps", u.pga.steps},
                {"loss_first", losses.front()},
                {"loss_last", losses.back()},
                {"distance_to_ref", norm(sub(a.weights, w_ref))}};
@@ -341,12 +341,12 @@ class Pga final : public Unlearner {
 
     // δ = scale · mean_i ‖w_ref − w_rand,i‖ over fresh initialisations.
     double distance_sum = 0;
-    for (int64_t i = 0; i < u.pga_random_inits; ++i) {
+    for (int64_t i = 0; i < u.pga.random_inits; ++i) {
       auto random = train::make_model(in.model_cfg, unlearn_seed(in.ctx.seed(), UnlearnTag::kPgaInit, i));
       distance_sum += norm(sub(w_ref, experiment::trainable_parameters(random)));
     }
-    const double mean_distance = distance_sum / double(u.pga_random_inits);
-    const double delta = u.pga_radius_scale * mean_distance;
+    const double mean_distance = distance_sum / double(u.pga.random_inits);
+    const double delta = u.pga.radius_scale * mean_distance;
 
     // Each holder with a contrastive batch ascends; the server averages them by forget pairs
     // (a convex combination: the mean stays in the ball).
@@ -363,7 +363,7 @@ class Pga final : public Unlearner {
       const double n = double(target.forget_pairs.size());
       add_(ascended, a.weights, n);
       total_pairs += n;
-      out.cost.local_steps += u.pga_steps;
+      out.cost.local_steps += u.pga.steps;
       out.cost.bytes += 2 * nbytes(in.original);
       holders.push_back(std::move(a.details));
     }
@@ -382,7 +382,7 @@ class Pga final : public Unlearner {
     out.details["w_ref"] = std::move(refs);
     out.details["delta"] = delta;
     out.details["mean_random_distance"] = mean_distance;
-    out.details["random_inits"] = u.pga_random_inits;
+    out.details["random_inits"] = u.pga.random_inits;
     out.details["distance_to_ref"] = distance;
     out.details["holders"] = std::move(holders);
     out.details["skipped_holders"] = std::move(skipped);

@@ -75,12 +75,12 @@ LmUnlearnOutput run_plan(const LmUnlearnInputs& in, const Plan& plan) {
   const auto text = lm.text(in.ds);
   const auto retain = concat(in.retain_vqa, in.text);
   LETHE_CHECK(!in.forget.empty(), "the forget set has no image questions");
-  torch::optim::AdamW opt(lm.model->parameters(), torch::optim::AdamWOptions(u.lm_lr).weight_decay(0.0));
+  torch::optim::AdamW opt(lm.model->parameters(), torch::optim::AdamWOptions(u.lm.lr).weight_decay(0.0));
   auto params = lm.model->named_parameters();
   auto step = [&](const torch::Tensor& loss, bool masked) {
     opt.zero_grad();
     loss.backward();
-    if (u.lm_clip > 0) torch::nn::utils::clip_grad_norm_(lm.model->parameters(), u.lm_clip);
+    if (u.lm.clip > 0) torch::nn::utils::clip_grad_norm_(lm.model->parameters(), u.lm.clip);
     if (plan.mask && masked) {
       torch::NoGradGuard ng;
       for (auto& p : params)
@@ -107,14 +107,14 @@ LmUnlearnOutput run_plan(const LmUnlearnInputs& in, const Plan& plan) {
       // log π_θ − log π_ref over the answer tokens; answer_nll is a per-token mean.
       auto count = b.mask.sum(1);
       auto log_ratio = (ref_nll - nll) * count;
-      loss = (2.0 / u.lm_npo_beta) * torch::softplus(u.lm_npo_beta * log_ratio).mean();
+      loss = (2.0 / u.lm.npo_beta) * torch::softplus(u.lm.npo_beta * log_ratio).mean();
     } else {
       loss = -nll.mean();
     }
     step(loss, true);
     ++ascents;
   };
-  for (int64_t e = 0; e < u.lm_epochs; ++e) {
+  for (int64_t e = 0; e < u.lm.epochs; ++e) {
     auto rng = unlearn_engine(in.ctx.seed(), UnlearnTag::kLmEpoch, -1, e);
     auto fb = batches_of(static_cast<int64_t>(in.forget.size()), bs, rng);
     if (!plan.retain_descent) {
@@ -162,7 +162,7 @@ class PlanMethod : public LmUnlearner {
 class KlMin : public LmUnlearner {
  public:
   LmUnlearnOutput run(const LmUnlearnInputs& in) override {
-    return run_plan(in, {.ascent = Ascent::kNll, .kl_weight = in.ucfg.lm_kl_weight});
+    return run_plan(in, {.ascent = Ascent::kNll, .kl_weight = in.ucfg.lm.kl_weight});
   }
 };
 
@@ -178,11 +178,11 @@ class MmUnlearner : public LmUnlearner {
     }
     log::info("mmunlearner: mask keeps {:.2f}% of the parameters ({:.2f}% of the vision side)",
               100.0 * double(on) / double(total), vis_total ? 100.0 * double(vis_on) / double(vis_total) : 0.0);
-    auto out = run_plan(in, {.ascent = Ascent::kNll, .mask = &masks, .mask_descent = in.ucfg.mmunlearner_protect});
+    auto out = run_plan(in, {.ascent = Ascent::kNll, .mask = &masks, .mask_descent = in.ucfg.mmunlearner.protect});
     out.details["mask_fraction"] = double(on) / double(total);
     out.details["mask_fraction_vision"] = vis_total ? double(vis_on) / double(vis_total) : 0.0;
     out.details["mask_fraction_lm"] = total > vis_total ? double(on - vis_on) / double(total - vis_total) : 0.0;
-    out.details["protect"] = in.ucfg.mmunlearner_protect;
+    out.details["protect"] = in.ucfg.mmunlearner.protect;
     return out;
   }
 };
@@ -191,14 +191,14 @@ class MmUnlearner : public LmUnlearner {
 
 TensorMap saliency_masks(const LmUnlearnInputs& in) {
   auto lm = mllm::lm_with(in.original, state_dict(*in.original.model), in.cfg, in.clip);
-  const int64_t nb = in.ucfg.mmunlearner_fisher_batches, bs = in.cfg.batch_size;
+  const int64_t nb = in.ucfg.mmunlearner.fisher_batches, bs = in.cfg.batch_size;
   const auto f_forget = fisher(lm, in.ds, in.forget, nb, bs, in.ctx, UnlearnTag::kLmFisherForget);
   const auto f_vqa = fisher(lm, in.ds, in.retain_vqa, nb, bs, in.ctx, UnlearnTag::kLmFisherRetainVqa);
   const auto f_all = fisher(lm, in.ds, concat(in.retain_vqa, in.text), nb, bs, in.ctx, UnlearnTag::kLmFisherAll);
   TensorMap masks;
   for (const auto& [k, ff] : f_forget) {
     const auto& fr = models::MultimodalLmImpl::is_vision_param(k) ? f_vqa.at(k) : f_all.at(k);
-    masks[k] = ((ff + kFisherEps) / (fr + kFisherEps) >= in.ucfg.mmunlearner_gamma).to(ff.scalar_type());
+    masks[k] = ((ff + kFisherEps) / (fr + kFisherEps) >= in.ucfg.mmunlearner.gamma).to(ff.scalar_type());
   }
   return masks;
 }
@@ -212,7 +212,7 @@ void add_builtin_lm_unlearners(Registry<LmUnlearnerFactory>& r) {
         [] { return std::make_unique<PlanMethod>(Plan{.ascent = Ascent::kNll}); });
   r.add("klmin", "KL_Min: graddiff plus KL to the original model on retain questions",
         [] { return std::make_unique<KlMin>(); });
-  r.add("npo", "NPO (β = unlearn.lm_npo_beta) against the LM trained without the forget images, with retain descent",
+  r.add("npo", "NPO (β = unlearn.lm.npo_beta) against the LM trained without the forget images, with retain descent",
         [] { return std::make_unique<PlanMethod>(Plan{.ascent = Ascent::kNpo}); });
   r.add("mmunlearner", "MMUnlearner: Fisher-ratio saliency masks, masked ascent/descent, the rest protected",
         [] { return std::make_unique<MmUnlearner>(); });

@@ -43,21 +43,8 @@ std::vector<int64_t> forget_entities(const Request& r, const mllm::QaWorld& worl
 
 }  // namespace
 
-nlohmann::json lm_gaps(const nlohmann::json& block, const nlohmann::json& reference,
-                       const nlohmann::json& original) {
-  nlohmann::json g;
-  for (const char* m : {"exact", "choice"}) {
-    auto at = [&](const nlohmann::json& b, const char* group) { return b["eval"][group][m].get<double>(); };
-    const double fv = std::abs(at(block, "vqa_forget") - at(reference, "vqa_forget"));
-    const double fq = std::abs(at(block, "qa_forget") - at(original, "qa_forget"));
-    const double rv = std::abs(at(block, "vqa_retain") - at(original, "vqa_retain"));
-    g[m] = {{"forget_vqa", fv}, {"forget_qa", fq}, {"retain_vqa", rv}, {"sum", fv + fq + rv}};
-  }
-  return g;
-}
-
-nlohmann::json run_lm_unlearning(const SessionOptions& opts, const experiment::ExperimentConfig& cfg,
-                                 const UnlearnConfig& ucfg, const Request& request) {
+LmAudit run_lm_unlearning(const SessionOptions& opts, const experiment::ExperimentConfig& cfg,
+                          const UnlearnConfig& ucfg, const Request& request) {
   for (const auto& m : opts.methods) lm_unlearners().get(m);  // unknown names fail before any work
   const RunFolder run(opts.run_dir);
   const std::string lm_path = run.lm_checkpoint();
@@ -115,29 +102,21 @@ nlohmann::json run_lm_unlearning(const SessionOptions& opts, const experiment::E
                                  {"vqa_retain", world.visual_items(sample, false)},
                                  {"vqa_heldout", world.visual_items(sample, true)},
                                  {"qa_retain", world.text_items(sample)}};
-  auto evaluate = [&](mllm::LmModel& lm) {
-    return nlohmann::json{{"eval", mllm::evaluate_lm(lm, ds, world, groups, cfg.mllm, ctx)}};
-  };
+  auto evaluate = [&](mllm::LmModel& lm) { return mllm::evaluate_lm(lm, ds, world, groups, cfg.mllm, ctx); };
 
-  nlohmann::json audit;
-  audit["kind"] = "mllm";
-  audit["request"] = request.str();
-  audit["forget_entities"] = forget.size();
-  audit["forget_size"] = forget_items.size();  // image questions in D_f
-  audit["manifest_sha256"] = sha;
-  audit["reference"] = evaluate(reference);
-  audit["reference"]["method"] = "retrain";
-  audit["reference"]["wall_s"] = ref_info["wall_s"];
-  audit["reference"]["from_cache"] = ref_info["from_cache"];
-  audit["original"] = evaluate(original);
-  audit["original"]["gap"] = lm_gaps(audit["original"], audit["reference"], audit["original"]);
-  audit["methods"] = nlohmann::json::object();
+  LmAudit audit;
+  audit.request = request.str();
+  audit.forget_entities = static_cast<int64_t>(forget.size());
+  audit.forget_size = static_cast<int64_t>(forget_items.size());
+  audit.manifest_sha256 = sha;
+  audit.reference = {evaluate(reference), ref_info["wall_s"].get<double>(), ref_info["from_cache"].get<bool>()};
+  audit.original.eval = evaluate(original);
+  audit.original.gap = lm_gaps(audit.original.eval, audit.reference.eval, audit.original.eval);
 
   const auto retain_items = world.visual_items(retained, false);
   const auto text_items = world.text_items(world.all_entities());
   const LmUnlearnInputs in{ds, cfg.mllm, clip_ck.model, ctx, original, &reference,
                            forget_items, retain_items, text_items, ucfg};
-  const double ref_s = ref_info["wall_s"].get<double>();
   for (const auto& name : opts.methods) {
     log::info("unlearning with {}", name);
     auto method = lm_unlearners().get(name).factory();
@@ -145,17 +124,17 @@ nlohmann::json run_lm_unlearning(const SessionOptions& opts, const experiment::E
     auto res = method->run(in);
     res.cost.wall_s = clock.seconds();
     auto lm = mllm::lm_with(original, res.weights, cfg.mllm, clip_ck.model);
-    auto block = evaluate(lm);
-    block["gap"] = lm_gaps(block, audit["reference"], audit["original"]);
-    const auto cost = res.cost.to_json();  // named: items() of a temporary would dangle
-    for (const auto& [k, v] : cost.items()) block[k] = v;
-    block["cost_ratio"] = ref_s > 0 ? res.cost.wall_s / ref_s : 0.0;
-    block["details"] = res.details;
-    audit["methods"][name] = block;
+    LmMethodAudit m;
+    m.eval = evaluate(lm);
+    m.gap = lm_gaps(m.eval, audit.reference.eval, audit.original.eval);
+    m.cost = res.cost;
+    m.cost_ratio = audit.reference.wall_s > 0 ? res.cost.wall_s / audit.reference.wall_s : 0.0;
+    m.details = res.details;
+    audit.methods.emplace_back(name, std::move(m));
     mllm::save_lm(out + "/" + name + ".safetensors", lm, {{"lethe.request", request.str()}, {"lethe.method", name}});
   }
   write_file_atomic(out + "/manifest.json", manifest.dump() + "\n");
-  write_file_atomic(out + "/audit.json", audit.dump(2) + "\n");
+  write_file_atomic(out + "/audit.json", audit.to_json().dump(2) + "\n");
   return audit;
 }
 

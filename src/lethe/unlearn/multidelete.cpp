@@ -104,7 +104,7 @@ HolderResult run_holder(const UnlearnInputs& in, int64_t k, const std::vector<in
   for (const auto& p : model->named_parameters())
     if (in.original.count(p.key())) params[p.key()] = p.value();
   auto tcfg = in.cfg.train;
-  tcfg.lr = u.multidelete_lr;
+  tcfg.lr = u.multidelete.lr;
   tcfg.weight_decay = 0.0;  // as the ascent family: a shrinkage towards 0 removes nothing
   auto opt = train::make_optimizer(model, tcfg);
   train::BatchMaker maker(in.ds, in.tokens, in.cfg.train.augment_shift);
@@ -139,7 +139,7 @@ HolderResult run_holder(const UnlearnInputs& in, int64_t k, const std::vector<in
 
   nlohmann::json passes = nlohmann::json::array();
   double best = -1;
-  for (int64_t pass = 1; pass <= u.multidelete_epochs; ++pass) {
+  for (int64_t pass = 1; pass <= u.multidelete.epochs; ++pass) {
     model->train();
     double md = 0, mkr = 0, ukr = 0, clip = 0;
     int64_t n = 0;
@@ -149,17 +149,17 @@ HolderResult run_holder(const UnlearnInputs& in, int64_t k, const std::vector<in
       const auto perm = unrelated_permutation(fb.groups, prng);
       local_step(*opt, in.ctx, u.ascent_clip, [&] {
         auto t = multidelete_loss(embed(model, fb, in.ctx), embed_ref(fb), perm, embed(model, rb, in.ctx),
-                                  embed_ref(rb), u.multidelete_unimodal == "forget",
-                                  u.multidelete_decoupling == "matrix");
+                                  embed_ref(rb), u.multidelete.unimodal == "forget",
+                                  u.multidelete.decoupling == "matrix");
         md += t.decoupling.item<double>(), mkr += t.multimodal.item<double>(), ukr += t.unimodal.item<double>();
         clip += t.task.item<double>();
-        return t.total(u.multidelete_retention_weight, u.multidelete_task_weight);
+        return t.total(u.multidelete.retention_weight, u.multidelete.task_weight);
       }, params);
       ++n, ++r.steps;
     }
     nlohmann::json ev = {{"pass", pass}, {"decoupling", md / double(n)}, {"multimodal", mkr / double(n)},
                          {"unimodal", ukr / double(n)}};
-    if (u.multidelete_task_weight > 0) ev["retain_clip"] = clip / double(n);
+    if (u.multidelete.task_weight > 0) ev["retain_clip"] = clip / double(n);
     if (selector) {
       ev.update(selector->score(model, in));
       if (ev["score"].get<double>() > best) {
@@ -172,7 +172,7 @@ HolderResult run_holder(const UnlearnInputs& in, int64_t k, const std::vector<in
   }
   if (!selector) {
     r.weights = clone(params);
-    r.details["selected_pass"] = u.multidelete_epochs;
+    r.details["selected_pass"] = u.multidelete.epochs;
   }
   r.details["passes"] = std::move(passes);
   r.details["steps"] = r.steps;
@@ -205,9 +205,9 @@ class MultiDelete final : public Unlearner {
     LETHE_CHECK(!runs.empty(), "request '{}': no holder of the forget set has 2 forget pairs for multidelete",
                 in.forget.request.str());
     out.weights = combine_holders(in.original, models);
-    out.details = {{"epochs", in.ucfg.multidelete_epochs},
-                   {"decoupling", in.ucfg.multidelete_decoupling},
-                   {"unimodal", in.ucfg.multidelete_unimodal},
+    out.details = {{"epochs", in.ucfg.multidelete.epochs},
+                   {"decoupling", in.ucfg.multidelete.decoupling},
+                   {"unimodal", in.ucfg.multidelete.unimodal},
                    {"holders", std::move(holders)},
                    {"skipped_holders", std::move(skipped)}};
     return out;

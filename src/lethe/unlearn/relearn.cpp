@@ -10,12 +10,9 @@
 
 namespace lethe::unlearn {
 
-namespace {
-}  // namespace
-
-nlohmann::json relearn_attack(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights) {
+std::optional<RelearnOutcome> relearn_attack(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights) {
   const auto& u = in.ucfg;
-  if (u.relearn_steps == 0 || sets.relearn_train.size() < 2 || sets.relearn_gallery.empty()) return nullptr;
+  if (u.relearn_steps == 0 || sets.relearn_train.size() < 2 || sets.relearn_gallery.empty()) return std::nullopt;
   auto model = model_with(in, weights);
   const double before = eval::evaluate_pairs(model, in.ds, in.tokens, sets.relearn_gallery, in.ctx).r1;
   auto tcfg = in.cfg.train;
@@ -29,10 +26,12 @@ nlohmann::json relearn_attack(const UnlearnInputs& in, const AuditSets& sets, co
   model->train();
   for (int64_t s = 0; s < u.relearn_steps; ++s) train::train_step(model, *opt, batches.next(), tcfg, in.ctx);
   const double after = eval::evaluate_pairs(model, in.ds, in.tokens, sets.relearn_gallery, in.ctx).r1;
-  return {{"train_pairs", sets.relearn_train.size()}, {"gallery_pairs", sets.relearn_gallery.size()},
-          {"steps", u.relearn_steps},                 {"lr", tcfg.lr},
-          {"forget_r1_before", before},               {"forget_r1_after", after},
-          {"rebound", after - before}};
+  return RelearnOutcome{.train_pairs = static_cast<int64_t>(sets.relearn_train.size()),
+                        .gallery_pairs = static_cast<int64_t>(sets.relearn_gallery.size()),
+                        .steps = u.relearn_steps,
+                        .lr = tcfg.lr,
+                        .forget_r1_before = before,
+                        .forget_r1_after = after};
 }
 
 }  // namespace lethe::unlearn

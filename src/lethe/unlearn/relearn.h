@@ -3,16 +3,16 @@
 // D_f and measure how much forget R@1 comes back on the rest of it. A model that only hid the
 // knowledge (suppressed outputs, weights still close to the original's) rebounds far above the
 // retrain reference under the same attack; one that removed it rebounds like retrain.
-#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "lethe/unlearn/audit.h"
+#include "lethe/unlearn/audit_record.h"
 #include "lethe/unlearn/unlearner.h"
 
 namespace lethe::unlearn {
 
-// {"train_pairs", "gallery_pairs", "steps", "lr", "forget_r1_before", "forget_r1_after",
-//  "rebound": after − before}, on sets.relearn_gallery; null when the attack is off
+// Forget R@1 on sets.relearn_gallery before and after the attack; none when the attack is off
 // (unlearn.relearn_steps = 0) or D_f is too small to split.
-nlohmann::json relearn_attack(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights);
+std::optional<RelearnOutcome> relearn_attack(const UnlearnInputs& in, const AuditSets& sets, const TensorMap& weights);
 
 }  // namespace lethe::unlearn

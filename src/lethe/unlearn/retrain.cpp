@@ -9,8 +9,7 @@
 #include "lethe/core/safetensors.h"
 #include "lethe/core/stopwatch.h"
 #include "lethe/experiment/clip_client.h"
-#include "lethe/unlearn/creamfl_replay.h"
-#include "lethe/unlearn/federation_runner.h"
+#include "lethe/unlearn/round_engine.h"
 
 namespace lethe::unlearn {
 
@@ -48,17 +47,9 @@ Reference retrain_reference(const UnlearnInputs& in, const std::string& cache_di
             cache_dir);
   const Stopwatch clock;
   std::filesystem::remove_all(cache_dir);
-  auto cfg = in.cfg;
-  cfg.fl.history_every = 0;
-  cfg.fl.sketch_max_rank = 0;
   auto model = initial_model(in);  // the same initial weights as the original run
   MetricsWriter metrics(RunFolder(cache_dir).metrics());
-  ref.cost = experiment::run_kind(in.cfg) == experiment::RunKind::kCreamFl
-                 ? federation_cost(replay_creamfl(in, model, cache_dir + "/run", metrics, {}))
-                 : federation_cost(experiment::run_federation(model, in.ds, in.tokens, in.forget.retained, cfg,
-                                                              in.ctx, cache_dir + "/run", metrics,
-                                                              {.excluded_clients = in.forget.removed_clients,
-                                                               .server_eval = false}));
+  ref.cost = round_engine(experiment::run_kind(in.cfg)).replay(in, model, cache_dir + "/run", metrics);
   ref.weights = experiment::trainable_parameters(model);
   ref.wall_s = clock.seconds();
   ref.cost.wall_s = ref.wall_s;

@@ -27,26 +27,29 @@ namespace lethe::unlearn {
 namespace {
 
 // The original run's per-round curve (loss, server validation R@1) for the report.
-nlohmann::json training_curve(const std::string& run_dir) {
-  nlohmann::json rounds = nlohmann::json::array();
+std::vector<TrainingPoint> training_curve(const std::string& run_dir) {
   std::ifstream in(RunFolder(run_dir).metrics());
-  std::map<int64_t, nlohmann::json> by_round;
+  std::map<int64_t, TrainingPoint> by_round;
+  auto number = [](const nlohmann::json& j, const char* key) {
+    return j.contains(key) && j[key].is_number() ? std::optional(j[key].get<double>()) : std::nullopt;
+  };
   std::string line;
   while (std::getline(in, line)) {
     auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.contains("round")) continue;
+    if (j.is_discarded() || !j.contains("round") || !j["round"].is_number_integer()) continue;
     auto& r = by_round[j["round"].get<int64_t>()];
-    r["round"] = j["round"];
-    if (j["event"] == "fl_round") r["loss"] = j["loss"], r["wall_s"] = j["wall_s"];
-    if (j["event"] == "fl_eval" && j.contains("server_val_r1")) r["val_r1"] = j["server_val_r1"];
+    r.round = j["round"].get<int64_t>();
+    if (j["event"] == "fl_round") r.loss = number(j, "loss"), r.wall_s = number(j, "wall_s");
+    if (j["event"] == "fl_eval" && j.contains("server_val_r1")) r.val_r1 = number(j, "server_val_r1");
   }
+  std::vector<TrainingPoint> rounds;
   for (auto& [k, v] : by_round) rounds.push_back(v);
   return rounds;
 }
 
 }  // namespace
 
-nlohmann::json run_unlearning(const SessionOptions& opts) {
+AnyAudit run_unlearning(const SessionOptions& opts) {
   LETHE_CHECK(!opts.methods.empty(), "--method names no method");
   const auto request = parse_request(opts.request);
   const RunFolder run(opts.run_dir);
@@ -103,62 +106,58 @@ nlohmann::json run_unlearning(const SessionOptions& opts) {
   auto ref = retrain_reference(in, run.unlearn("retrain-" + forget.sha256.substr(0, 12)));
   auto sets = make_audit_sets(in);
 
-  nlohmann::json audit;
-  audit["request"] = request.str();
-  audit["forget_size"] = forget.forget.size();
-  audit["manifest_sha256"] = forget.sha256;
-  audit["gallery_units"] = sets.units;
-  audit["reference"] = audit_model(in, sets, ref.weights);
-  audit["reference"]["method"] = "retrain";
-  audit["reference"]["wall_s"] = ref.wall_s;
-  audit["reference"]["from_cache"] = ref.from_cache;
-  audit["reference"]["weights_sha256"] = weights_sha256(ref.weights);
-  if (auto r = relearn_attack(in, sets, ref.weights); !r.is_null()) audit["reference"]["relearn"] = r;
-  audit["original"] = audit_model(in, sets, original);
-  audit["original"]["weights_sha256"] = weights_sha256(original);
-  audit["training"] = training_curve(opts.run_dir);
-  audit["methods"] = nlohmann::json::object();
+  Audit audit;
+  audit.request = request.str();
+  audit.forget_size = static_cast<int64_t>(forget.forget.size());
+  audit.manifest_sha256 = forget.sha256;
+  audit.gallery_units = sets.units;
+  audit.reference = {audit_model(in, sets, ref.weights), weights_sha256(ref.weights), ref.wall_s,
+                     ref.from_cache, relearn_attack(in, sets, ref.weights)};
+  audit.original.model = audit_model(in, sets, original);
+  audit.original.weights_sha256 = weights_sha256(original);
+  audit.original.gap = recall_gaps(audit.original.model, audit.reference.model);
+  audit.training = training_curve(opts.run_dir);
   for (const auto& name : opts.methods) {
     log::info("unlearning with {}", name);
     auto res = honour_request(in, name);
-    auto block = audit_model(in, sets, res.weights);
-    add_gaps(block, audit["reference"]);
-    const auto cost = res.cost.to_json();
-    for (const auto& [k, v] : cost.items()) block[k] = v;
-    block["cost_ratio"] = ref.wall_s > 0 ? res.cost.wall_s / ref.wall_s : 0.0;
-    block["weights_sha256"] = weights_sha256(res.weights);
-    block["details"] = res.details;
-    if (auto r = relearn_attack(in, sets, res.weights); !r.is_null()) {
-      // How far the attacked model's forget R@1 lands from the attacked reference's.
-      block["gap"]["relearn_forget_r1"] = std::abs(r["forget_r1_after"].get<double>() -
-                                                   audit["reference"]["relearn"]["forget_r1_after"].get<double>());
-      block["relearn"] = r;
-    }
+    MethodAudit m;
+    m.model = audit_model(in, sets, res.weights);
+    m.gap = recall_gaps(m.model, audit.reference.model);
+    m.cost = res.cost;
+    m.cost_ratio = ref.wall_s > 0 ? res.cost.wall_s / ref.wall_s : 0.0;
+    m.weights_sha256 = weights_sha256(res.weights);
+    m.details = res.details;
+    m.relearn = relearn_attack(in, sets, res.weights);
+    if (m.relearn && audit.reference.relearn)  // how far the attacked model lands from the attacked reference
+      m.gap.relearn_forget_r1 = std::abs(m.relearn->forget_r1_after - audit.reference.relearn->forget_r1_after);
     if (ucfg.post_rounds > 0) {
       log::info("{}: re-anchoring over {} further rounds{}", name, ucfg.post_rounds,
                 res.lock.empty() ? "" : ", with and without the Forget Lock");
-      block["post_rounds"] = reanchor(in, sets, res.weights, res.lock, ucfg.post_rounds, "post-" + name);
+      m.post_rounds = reanchor(in, sets, res.weights, res.lock, ucfg.post_rounds, "post-" + name);
       if (!res.lock.empty())
-        block["post_rounds_unlocked"] = reanchor(in, sets, res.weights, {}, ucfg.post_rounds, "post-" + name + "-unlocked");
+        m.post_rounds_unlocked = reanchor(in, sets, res.weights, {}, ucfg.post_rounds, "post-" + name + "-unlocked");
     }
-    audit["methods"][name] = block;
+    audit.methods.emplace_back(name, std::move(m));
     auto model = model_with(in, res.weights);
     train::save_checkpoint(out + "/" + name + ".safetensors", state_dict(*model), ck.model,
                            tokenize::BpeTokenizer::from_merges_text(ck.merges),
                            {{"lethe.request", request.str()}, {"lethe.method", name}});
   }
-  add_gaps(audit["original"], audit["reference"]);
-  if (auto curves = reanchoring_curves(audit["methods"]); !curves.is_null()) audit["reanchoring"] = curves;
+  const auto document = audit.to_json();
   write_file_atomic(out + "/manifest.json", forget.manifest().dump() + "\n");
-  write_file_atomic(out + "/audit.json", audit.dump(2) + "\n");
+  write_file_atomic(out + "/audit.json", document.dump(2) + "\n");
   if (opts.report) {
     if (file_exists(chartjs_default_path())) {
-      write_report(out + "/report.html", audit);
+      write_report(out + "/report.html", document);
     } else {
       log::warn("report.html skipped: {} is missing (run scripts/setup)", chartjs_default_path());
     }
   }
   return audit;
+}
+
+nlohmann::json to_json(const AnyAudit& audit) {
+  return std::visit([](const auto& a) { return a.to_json(); }, audit);
 }
 
 }  // namespace lethe::unlearn

@@ -5,8 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "lethe/unlearn/audit_record.h"
+#include "lethe/unlearn/lm_audit_record.h"
 #include "lethe/unlearn/unlearn_config.h"
 
 namespace lethe::unlearn {
@@ -20,7 +23,14 @@ struct SessionOptions {
   bool report = true;                  // write report.html (needs Chart.js from scripts/setup)
 };
 
-// Returns the audit document (also written to <out>/audit.json).
-nlohmann::json run_unlearning(const SessionOptions& opts);
+// A CLIP run's audit, or a multimodal-LM run's (run.mode = mllm, lm_session.h).
+using AnyAudit = std::variant<Audit, LmAudit>;
+
+// Honours the request with every method and returns the audit (also written to
+// <out>/audit.json, with manifest.json, one checkpoint per method and report.html).
+AnyAudit run_unlearning(const SessionOptions& opts);
+
+// audit.json's document.
+nlohmann::json to_json(const AnyAudit& audit);
 
 }  // namespace lethe::unlearn
