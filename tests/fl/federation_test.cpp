@@ -257,7 +257,7 @@ TEST(Federation, WeightsRenormaliseOverTheClientsThatAnswered) {
   const auto sum = r.fed.run_round();
   // By hand: fresh client replica, the answering clients' updates, weights n_k / Σ n.
   ToyClient ref;
-  const std::vector<UpdateFilter> none;
+  const LocalRules none;
   TensorMap acc = zeros_like(theta0);
   double total = 0;
   int64_t answered = 0;
@@ -387,6 +387,86 @@ TEST(Federation, ForgetLockHoldsInEveryLaterRoundAndSurvivesResume) {
   EXPECT_LT((along(whole) - along(at2)).abs().max().item<float>(), 1e-5);
   const auto resumed = locked_run(dir + "/split", true);
   EXPECT_TRUE(identical(resumed, whole));
+}
+
+// A simulation whose clients, like remote ones, add no gradient terms.
+class NoTermsTransport final : public Transport {
+ public:
+  NoTermsTransport(Client& client, const FlConfig& cfg, uint64_t seed) : sim_(client, cfg, seed) {}
+  bool carries_gradient_terms() const override { return false; }
+  std::vector<ClientReport> fit(int64_t round, const TensorMap& global, const std::vector<FitInstruction>& instructions,
+                                const LocalRules& local, const FitResultFn& on_result) override {
+    EXPECT_TRUE(local.gradient_terms.empty()) << "the federation sent terms its clients cannot add";
+    return sim_.fit(round, global, instructions, local, on_result);
+  }
+  std::vector<std::pair<int64_t, EvaluateRes>> evaluate(int64_t round, const TensorMap& global,
+                                                        const std::vector<int64_t>& clients) override {
+    return sim_.evaluate(round, global, clients);
+  }
+
+ private:
+  SimulationTransport sim_;
+};
+
+TEST(Federation, APenaltyLockBoundsTheDriftAlongEByOneOverLambda) {
+  const auto dir = fl_temp_dir();
+  auto cfg = base_config();
+  cfg.rounds = 8;
+  cfg.failure_rate = 0.0;
+  cfg.fraction_fit = 1.0;
+  cfg.history_every = 0;
+  // θ_u: the weights after 2 free rounds; E: one direction of the output rows.
+  TensorMap at2;
+  ForgetLock projection;
+  {
+    FedRun probe(cfg, dir + "/probe");
+    probe.fed.start(probe.client.initial());
+    probe.fed.run(2);
+    at2 = probe.fed.global();
+    auto gen = at::detail::createCPUGenerator(3);
+    const auto rows = at2.at("weight").size(0);
+    auto q = std::get<0>(torch::linalg_qr(torch::randn({rows, rows}, gen, torch::kFloat64)));
+    projection.bases["weight"] = q.narrow(1, 0, 1).to(torch::kFloat).contiguous();
+  }
+  const auto& e = projection.bases.at("weight");
+  auto drift = [&](const TensorMap& g) {
+    return e.t().matmul(g.at("weight") - at2.at("weight")).norm().item<double>();
+  };
+  // Rounds 3..8 from θ_u under `lock` (the clients keep pulling θ along E: their targets are
+  // where the free run goes).
+  auto locked_run = [&](const std::string& name, const ForgetLock& lock) {
+    FedRun r(cfg, dir + "/" + name);
+    r.fed.start(r.client.initial());
+    r.fed.run(2);
+    r.fed.set_forget_lock(lock);
+    r.fed.run();
+    return drift(r.fed.global());
+  };
+  const double free = locked_run("free", ForgetLock{});
+  const double weak = locked_run("weak", projection.as_penalty(at2, 2.0));
+  const double strong = locked_run("strong", projection.as_penalty(at2, 8.0));
+  const double hard = locked_run("projection", projection);
+  EXPECT_GT(free, 1e-3);
+  EXPECT_LT(weak, free);
+  EXPECT_GT(strong, 1e-6) << "a penalty bounds the drift; it does not forbid it";
+  // 4× the strength, about a quarter of the drift (the bound's 1/λ).
+  RecordProperty("drift_weak", std::to_string(weak));
+  RecordProperty("drift_strong", std::to_string(strong));
+  RecordProperty("drift_free", std::to_string(free));
+  EXPECT_GT(strong / weak, 0.1) << strong << " vs " << weak;
+  EXPECT_LT(strong / weak, 0.5) << strong << " vs " << weak;
+  EXPECT_LT(hard, 1e-5);
+
+  // Clients that cannot add the term (remote ones): the server projects instead.
+  ToyClient client;
+  MeanStrategy strategy(cfg);
+  NoTermsTransport transport(client, cfg, 5);
+  Federation fed(cfg, strategy, transport, cfg.clients, dir + "/remote", 5);
+  fed.start(client.initial());
+  fed.run(2);
+  fed.set_forget_lock(projection.as_penalty(at2, 2.0));
+  fed.run();
+  EXPECT_LT(drift(fed.global()), 1e-5);
 }
 
 TEST(Federation, UnlearningAppliedBetweenRoundsHoldsInEveryLaterRoundAndSurvivesResume) {

@@ -57,5 +57,50 @@ TEST(ForgetLock, AppliesInPlaceToLockedTensorsOnlyAndRoundTripsThroughState) {
   lethe::testing::expect_input_error([&] { ForgetLock::from_state(bad, "ck.json"); }, {"ck.json", "beta"});
 }
 
+TEST(ForgetLock, PenaltyAddsLambdaTimesTheDriftAlongEAndRoundTripsThroughState) {
+  ForgetLock projection;
+  projection.bases["w"] = random_orthogonal(4, 3).narrow(1, 0, 2).to(torch::kFloat).contiguous();
+  const TensorMap unlearned{{"w", torch::randn({4, 3})}, {"b", torch::randn({4})}};
+  const auto lock = projection.as_penalty(unlearned, 2.5);
+  EXPECT_EQ(lock.form, LockForm::kPenalty);
+  EXPECT_EQ(lock.anchor.size(), 1u);  // the locked tensors only
+
+  // ∂/∂θ of λ/2·‖EEᵀ(θ − θ_u)‖² = λ·EEᵀ(θ − θ_u), added to the locked tensors' gradients only.
+  const auto& e = lock.bases.at("w");
+  const TensorMap params{{"w", unlearned.at("w") + torch::randn({4, 3})}, {"b", torch::randn({4})}};
+  TensorMap grads{{"w", torch::randn({4, 3})}, {"b", torch::randn({4})}};
+  const auto before = clone(grads);
+  lock.penalty_term()(0, params, grads);
+  const auto expected = before.at("w") + 2.5 * e.matmul(e.t().matmul(params.at("w") - unlearned.at("w")));
+  EXPECT_TRUE(torch::allclose(grads.at("w"), expected, 1e-5, 1e-5));
+  EXPECT_TRUE(torch::equal(grads.at("b"), before.at("b")));
+  // Outside E, or at the anchor, it adds nothing.
+  TensorMap at_anchor{{"w", torch::zeros({4, 3})}};
+  lock.penalty_term()(0, unlearned, at_anchor);
+  EXPECT_EQ(at_anchor.at("w").abs().max().item<float>(), 0.0f);
+
+  auto back = ForgetLock::from_state(lock.to_state(), "ck.json");
+  EXPECT_EQ(back.form, LockForm::kPenalty);
+  EXPECT_EQ(back.lambda, 2.5);
+  EXPECT_TRUE(torch::equal(back.bases.at("w"), e));
+  EXPECT_TRUE(torch::equal(back.anchor.at("w"), unlearned.at("w")));
+  // A projection lock's state is what it always was (checkpoints of earlier runs still load).
+  EXPECT_FALSE(projection.to_state().meta.contains("form"));
+  EXPECT_EQ(ForgetLock::from_state(projection.to_state(), "ck.json").form, LockForm::kProjection);
+
+  using lethe::testing::expect_input_error;
+  expect_input_error([&] { projection.as_penalty(unlearned, 0.0); }, {"λ = 0"});
+  expect_input_error([&] { projection.as_penalty({{"b", torch::randn({4})}}, 1.0); }, {"'w'"});
+  auto bad = lock.to_state();
+  bad.meta["lambda"] = -1.0;
+  expect_input_error([&] { ForgetLock::from_state(bad, "ck.json"); }, {"ck.json", "λ > 0"});
+  bad = lock.to_state();
+  bad.tensors.erase("anchor:w");
+  expect_input_error([&] { ForgetLock::from_state(bad, "ck.json"); }, {"ck.json", "no anchor", "'w'"});
+  bad = lock.to_state();
+  bad.meta["form"] = "glue";
+  expect_input_error([&] { ForgetLock::from_state(bad, "ck.json"); }, {"ck.json", "'glue'"});
+}
+
 }  // namespace
 }  // namespace lethe::fl

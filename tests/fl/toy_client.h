@@ -62,7 +62,7 @@ class ToyClient final : public Client {
             p.mutable_grad().add_(p - ins.global.at(name), ins.config.proximal_mu);
           grads.emplace(name, p.grad());
         }
-        for (const auto& f : ins.gradient_filters) f(client, grads);
+        ins.local.apply(client, params, grads);
         for (auto& [name, p] : params) {
           torch::Tensor step = p.grad();
           if (opts_.momentum > 0) {

@@ -304,7 +304,8 @@ TEST(Ease, LoraRunsSketchTheAdapterProductAndExciseOnlyItsUpProjections) {
 }
 
 TEST(Ease, TheAblationsAreRegisteredAndKnownAsAblations) {
-  for (const char* m : {"ease-bke", "ease-image-bke", "ease-text-bke", "ease-no-gsd", "ease-no-recovery"}) {
+  for (const char* m : {"ease-bke", "ease-image-bke", "ease-text-bke", "ease-no-gsd", "ease-no-recovery",
+                        "ease-penalty-lock"}) {
     EXPECT_TRUE(unlearners().contains(m)) << m;
     EXPECT_TRUE(is_ablation(m)) << m;
   }
@@ -318,6 +319,31 @@ TEST(Ease, FullParameterRunsRemoveOnlyTheLastRoundWholeByDefault) {
   u.ease.exact_rounds = -1;
   const auto out = run_ease(run, forget, u);
   EXPECT_EQ(out.details["excision"]["exact_rounds"].get<int64_t>(), 1);
+}
+
+TEST(Ease, ThePenaltyLockIsAnchoredAtTheUnlearnedWeightsAndBoundsLaterRounds) {
+  const auto& run = shared_tiny_run();
+  const auto forget = forget_set_of(run, "client:0");
+  auto u = excision_only("hard");
+  const auto projected = run_ease(run, forget, u);
+  u.ease.lock_form = "penalty";
+  u.ease.lock_lambda = 50.0;
+  const auto out = run_ease(run, forget, u);
+  // Unlearning itself is the same (the server projects during it); only the lock handed on differs.
+  EXPECT_TRUE(lethe::testing::identical(out.weights, projected.weights));
+  ASSERT_FALSE(out.lock.empty());
+  EXPECT_EQ(out.lock.form, fl::LockForm::kPenalty);
+  EXPECT_EQ(out.lock.lambda, 50.0);
+  EXPECT_EQ(out.lock.directions(), projected.lock.directions());
+  for (const auto& [name, anchor] : out.lock.anchor) EXPECT_TRUE(torch::equal(anchor, out.weights.at(name))) << name;
+  EXPECT_EQ(out.details["lock"]["form"], "penalty");
+
+  auto in = inputs_of(run, forget, u, temp_dir().string());
+  const auto sets = make_audit_sets(in);
+  const auto curve = reanchor(in, sets, out.weights, out.lock, 2, "post-penalty");
+  EXPECT_TRUE(curve.locked);
+  EXPECT_EQ(curve.lock_form, "penalty");
+  EXPECT_EQ(curve.forget_r1.size(), 3u);
 }
 
 TEST(Ease, ReanchoringUnderTheLockReportsEveryRound) {
@@ -361,6 +387,11 @@ TEST(Ease, ReanchoringUnderTheLockReportsEveryRound) {
   EXPECT_EQ(curves["curves"]["finetune"], nlohmann::json(free.forget_r1));
   EXPECT_EQ(curves["curves"].size(), 3u);
   EXPECT_TRUE(reanchoring_curves({{"ga", MethodAudit{}}}).is_null());
+  EXPECT_EQ(locked.lock_form, "projection");
+  MethodAudit penalised;
+  penalised.post_rounds = locked;
+  penalised.post_rounds->lock_form = "penalty";
+  EXPECT_TRUE(reanchoring_curves({{"ease", penalised}})["curves"].contains("ease (penalty lock)"));
 }
 
 }  // namespace

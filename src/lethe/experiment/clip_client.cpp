@@ -64,7 +64,7 @@ fl::FitRes ClipClient::fit(int64_t client, const fl::FitIns& ins) {
     if (ins.global.count(p.key())) params[p.key()] = p.value();
   train::LoopHooks hooks;
   const double mu = ins.config.proximal_mu;
-  if (mu > 0 || !ins.gradient_filters.empty()) {
+  if (mu > 0 || !ins.local.empty()) {
     hooks.after_backward = [&] {
       torch::NoGradGuard ng;
       TensorMap grads;
@@ -73,7 +73,7 @@ fl::FitRes ClipClient::fit(int64_t client, const fl::FitIns& ins) {
         if (mu > 0) p.mutable_grad().add_(p - ins.global.at(name), mu);
         grads[name] = p.grad();
       }
-      for (const auto& f : ins.gradient_filters) f(client, grads);
+      ins.local.apply(client, params, grads);
     };
   }
   int64_t step = 0;

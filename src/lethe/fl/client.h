@@ -22,6 +22,23 @@ namespace lethe::fl {
 // filter may skip names it does not know.
 using UpdateFilter = std::function<void(int64_t client, TensorMap& tensors)>;
 
+// ∂/∂θ of a penalty the server asks clients to add to their local loss (the Forget Lock's
+// penalty form), added to `grads` (aliasing param.grad()) given the client's current `params`,
+// both under the parameter names; a term may skip names it does not know.
+using GradientTerm = std::function<void(int64_t client, const TensorMap& params, TensorMap& grads)>;
+
+// What every client's local steps carry this round beyond its FitConfig: after every backward,
+// the gradient terms are added, then the filters applied, in order.
+struct LocalRules {
+  std::vector<GradientTerm> gradient_terms;
+  std::vector<UpdateFilter> gradient_filters;
+  bool empty() const { return gradient_terms.empty() && gradient_filters.empty(); }
+  void apply(int64_t client, const TensorMap& params, TensorMap& grads) const {
+    for (const auto& t : gradient_terms) t(client, params, grads);
+    for (const auto& f : gradient_filters) f(client, grads);
+  }
+};
+
 // What the strategy asks of one client this round.
 struct FitConfig {
   int64_t local_epochs = 1;
@@ -41,8 +58,7 @@ struct FitIns {
   int64_t round = 0;        // 1-based
   uint64_t seed = 0;        // run seed: local shuffles use make_engine(seed, round, client, kShuffle)
   FitConfig config;
-  // Applied, in order, to the gradients after every local backward.
-  const std::vector<UpdateFilter>& gradient_filters;
+  const LocalRules& local;  // on the gradients after every local backward
 };
 
 struct FitRes {

@@ -104,6 +104,19 @@ void Federation::set_forget_lock(const ForgetLock& lock) {
   }
   lock_ = lock;
   extras_[kForgetLockKey] = lock.to_state();
+  log_lock();
+}
+
+void Federation::log_lock() const {
+  if (lock_->form == LockForm::kProjection)
+    return log::info("the Forget Lock is in force: {} directions, projection, β = {}", lock_->directions(),
+                     lock_->beta);
+  if (lock_projects())
+    return log::warn("the Forget Lock's penalty form needs clients that add its term, and this transport's do "
+                     "not: the server projects every update off its {} directions instead",
+                     lock_->directions());
+  log::info("the Forget Lock is in force: {} directions, penalty λ = {} on the clients", lock_->directions(),
+            lock_->lambda);
 }
 
 void Federation::apply_unlearning(TensorMap weights, const ForgetLock& lock,
@@ -136,10 +149,20 @@ std::vector<int64_t> Federation::removed_clients() const {
   return out;
 }
 
-std::vector<UpdateFilter> Federation::active_filters() const {
+bool Federation::lock_projects() const {
+  return lock_ && (lock_->form == LockForm::kProjection || !transport_.carries_gradient_terms());
+}
+
+std::vector<UpdateFilter> Federation::server_filters() const {
   auto filters = filters_;
-  if (lock_) filters.push_back(lock_->filter());
+  if (lock_projects()) filters.push_back(lock_->filter());
   return filters;
+}
+
+LocalRules Federation::local_rules() const {
+  LocalRules rules{.gradient_terms = {}, .gradient_filters = server_filters()};
+  if (lock_ && !lock_projects()) rules.gradient_terms.push_back(lock_->penalty_term());
+  return rules;
 }
 
 const StateBlob* Federation::extra_state(const std::string& key) const {
@@ -227,7 +250,7 @@ void Federation::resume(std::optional<int64_t> round) {
   }
   if (auto it = extras_.find(kForgetLockKey); it != extras_.end()) {
     lock_ = ForgetLock::from_state(it->second, source);
-    log::info("the Forget Lock is in force: {} directions, β = {}", lock_->directions(), lock_->beta);
+    log_lock();
   }
   global_ = std::move(s.global);
   round_ = s.round;
@@ -299,7 +322,8 @@ RoundSummary Federation::run_round() {
   history_.begin_round(t, global_);
   auto aggregator = strategy_.make_aggregator(t);
   double loss_sum = 0;
-  const auto filters = active_filters();
+  const auto filters = server_filters();
+  const auto local = local_rules();
   std::vector<std::pair<int64_t, std::string>> refusals;  // (client, why), in the order decided
   auto refuse = [&](int64_t client, std::string why) {
     log::warn("round {}: update of client {} refused: {}", t, client, why);
@@ -329,7 +353,7 @@ RoundSummary Federation::run_round() {
   };
   std::vector<Held> held;
   int64_t screened_in = 0;  // answers that reached the engine
-  const auto reports = transport_.fit(t, global_, instructions, filters, [&](int64_t client,
+  const auto reports = transport_.fit(t, global_, instructions, local, [&](int64_t client,
                                                                             FitRes& res) {
     check_same_layout(global_, res.update, fmt::format("round {}: update of client {}", t, client));
     LETHE_CHECK(res.num_examples >= 0, "round {}: client {} reported {} examples", t, client,

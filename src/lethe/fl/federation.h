@@ -83,7 +83,7 @@ class Federation {
 
   // --- hooks: install before start()/resume(), identically in a resumed run ---
   // Server side, applied in order to every incoming update before history and aggregation;
-  // clients receive the same filters for their gradients (FitIns::gradient_filters).
+  // clients receive the same filters for their gradients (LocalRules::gradient_filters).
   void add_update_filter(UpdateFilter filter);
   // Sampled as usual, then dropped before training: every other client trains exactly in the
   // rounds it would have (sampling.h) — a retrain reference replays the original run on D_r.
@@ -91,8 +91,10 @@ class Federation {
   void set_server_evaluation(ServerEvaluation fn);
   // Which tensors the history sketches (default: every 2-D update; lora_deltas() for LoRA).
   void set_module_deltas(ModuleDeltaFn fn);
-  // The Forget Lock on every later round: applied after the update filters, to gradients and
-  // updates; saved with every checkpoint and restored by resume(), so it needs no reinstalling.
+  // The Forget Lock on every later round, after the update filters: a projection lock on client
+  // gradients and incoming updates; a penalty lock as its term in every client's local steps
+  // (or, when the transport's clients cannot carry it, as the projection on incoming updates).
+  // Saved with every checkpoint and restored by resume(), so it needs no reinstalling.
   // Replaces an earlier lock (an empty lock lifts it).
   void set_forget_lock(const ForgetLock& lock);
   const ForgetLock* forget_lock() const { return lock_ ? &*lock_ : nullptr; }
@@ -132,7 +134,15 @@ class Federation {
 
  private:
   std::vector<int64_t> population() const;
-  std::vector<UpdateFilter> active_filters() const;
+  // On every incoming update: the update filters, then the lock's projection where it applies.
+  std::vector<UpdateFilter> server_filters() const;
+  // What every client's local steps carry: the server's filters on their gradients, and a
+  // penalty lock's term.
+  LocalRules local_rules() const;
+  // Whether the lock in force acts as a projection (a projection lock, or a penalty lock the
+  // transport's clients cannot carry).
+  bool lock_projects() const;
+  void log_lock() const;
   // θ^t from the round's aggregate, or nullopt (logged) when aggregation failed or its result
   // is not finite; the strategy's state is then as before the call.
   std::optional<TensorMap> aggregate(int64_t round, const UpdateAggregator& aggregator);

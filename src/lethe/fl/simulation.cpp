@@ -14,7 +14,7 @@ SimulationTransport::SimulationTransport(Client& client, const FlConfig& cfg, ui
 
 std::vector<ClientReport> SimulationTransport::fit(int64_t round, const TensorMap& global,
                                                    const std::vector<FitInstruction>& instructions,
-                                                   const std::vector<UpdateFilter>& gradient_filters,
+                                                   const LocalRules& local,
                                                    const FitResultFn& on_result) {
   std::vector<size_t> order(instructions.size());
   std::iota(order.begin(), order.end(), size_t{0});
@@ -33,7 +33,7 @@ std::vector<ClientReport> SimulationTransport::fit(int64_t round, const TensorMa
     }
     FitRes res;
     try {
-      res = client_.fit(ins.client, FitIns{global, round, seed_, ins.config, gradient_filters});
+      res = client_.fit(ins.client, FitIns{global, round, seed_, ins.config, local});
     } catch (const NumericalError& e) {
       log::warn("round {}: client {} refused: {}", round, ins.client, e.what());
       report.outcome = Outcome::kRefused;

@@ -25,7 +25,7 @@ class SimulationTransport final : public Transport {
 
   std::vector<ClientReport> fit(int64_t round, const TensorMap& global,
                                 const std::vector<FitInstruction>& instructions,
-                                const std::vector<UpdateFilter>& gradient_filters,
+                                const LocalRules& local,
                                 const FitResultFn& on_result) override;
   std::vector<std::pair<int64_t, EvaluateRes>> evaluate(
       int64_t round, const TensorMap& global, const std::vector<int64_t>& clients) override;

@@ -35,12 +35,16 @@ class Transport {
   // connected ones in deployment (sampling.h's keys make the choice among them the simulation's
   // when all are there).
   virtual std::vector<int64_t> available(std::vector<int64_t> population) { return population; }
+  // Whether the clients it reaches add LocalRules::gradient_terms to their local steps: true in
+  // simulation; false over gRPC, whose clients receive no such terms (a penalty lock then falls
+  // back to the server's projection, federation.h).
+  virtual bool carries_gradient_terms() const { return true; }
   // Sends θ^t and each instruction to its client and hands every answer that arrives in time
   // to on_result, in ascending client id (which makes aggregation order, and so the result,
   // deterministic). Returns what happened to each instructed client, in instruction order.
   virtual std::vector<ClientReport> fit(int64_t round, const TensorMap& global,
                                         const std::vector<FitInstruction>& instructions,
-                                        const std::vector<UpdateFilter>& gradient_filters,
+                                        const LocalRules& local,
                                         const FitResultFn& on_result) = 0;
   virtual std::vector<std::pair<int64_t, EvaluateRes>> evaluate(
       int64_t round, const TensorMap& global, const std::vector<int64_t>& clients) = 0;

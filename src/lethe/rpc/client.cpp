@@ -219,11 +219,11 @@ int64_t RemoteSession::serve(fl::Client& client) {
         auto global = s.download(task.task_id());
         if (!global) continue;
         const auto config = fit_config_from_json(task.fit_config_json());
-        const std::vector<fl::UpdateFilter> no_filters;
+        const fl::LocalRules no_rules;
         fl::FitRes res;
         std::string failure;
         try {
-          res = client.fit(me, fl::FitIns{*global, task.round(), task.seed(), config, no_filters});
+          res = client.fit(me, fl::FitIns{*global, task.round(), task.seed(), config, no_rules});
           failure = fl::nonfinite_result(res);
         } catch (const NumericalError& e) {
           failure = e.what();

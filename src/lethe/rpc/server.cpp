@@ -467,10 +467,10 @@ std::vector<int64_t> RpcTransport::available(std::vector<int64_t> population) {
 
 std::vector<fl::ClientReport> RpcTransport::fit(int64_t round, const TensorMap& global,
                                                 const std::vector<fl::FitInstruction>& instructions,
-                                                const std::vector<fl::UpdateFilter>& /*gradient_filters*/,
+                                                const fl::LocalRules& /*local*/,
                                                 const fl::FitResultFn& on_result) {
-  // Gradient filters (the Forget Lock) are the clients' own business here: the Federation
-  // applies the same lock to every incoming update, which is what the server can enforce.
+  // The local rules (the Forget Lock) are the clients' own business here: the Federation
+  // applies the lock's projection to every incoming update, which is what the server can enforce.
   std::vector<std::pair<int64_t, std::string>> clients;
   for (const auto& ins : instructions) clients.emplace_back(ins.client, fit_config_to_json(ins.config));
   impl_->run_tasks(round, v1::Task::FIT, global, clients);

@@ -70,8 +70,10 @@ class RpcTransport final : public fl::Transport {
   std::vector<int64_t> available(std::vector<int64_t> population) override;
   std::vector<fl::ClientReport> fit(int64_t round, const TensorMap& global,
                                     const std::vector<fl::FitInstruction>& instructions,
-                                    const std::vector<fl::UpdateFilter>& gradient_filters,
+                                    const fl::LocalRules& local,
                                     const fl::FitResultFn& on_result) override;
+  // Remote clients receive no gradient terms: a penalty lock becomes the server's projection.
+  bool carries_gradient_terms() const override { return false; }
   std::vector<std::pair<int64_t, fl::EvaluateRes>> evaluate(
       int64_t round, const TensorMap& global, const std::vector<int64_t>& clients) override;
 

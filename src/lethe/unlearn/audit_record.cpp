@@ -51,10 +51,12 @@ double ReanchorCurve::max_forget_drift() const {
 }
 
 nlohmann::json ReanchorCurve::to_json() const {
-  return {{"locked", locked},       {"lock_directions", lock_directions},
-          {"rounds", rounds},       {"forget_r1", forget_r1},
-          {"retain_r1", retain_r1}, {"test_r1", test_r1},
-          {"max_forget_drift", max_forget_drift()}, {"data", data}};
+  nlohmann::json j = {{"locked", locked},       {"lock_directions", lock_directions},
+                      {"rounds", rounds},       {"forget_r1", forget_r1},
+                      {"retain_r1", retain_r1}, {"test_r1", test_r1},
+                      {"max_forget_drift", max_forget_drift()}, {"data", data}};
+  if (locked) j["lock_form"] = lock_form;
+  return j;
 }
 
 nlohmann::json ReferenceAudit::to_json() const {
@@ -110,7 +112,8 @@ nlohmann::json reanchoring_curves(const std::vector<std::pair<std::string, Metho
   size_t points = 0;
   for (const auto& [name, m] : methods) {
     if (m.post_rounds) {
-      curves[m.post_rounds->locked ? name + " (lock)" : name] = m.post_rounds->forget_r1;
+      const auto& p = *m.post_rounds;
+      curves[!p.locked ? name : p.lock_form == "penalty" ? name + " (penalty lock)" : name + " (lock)"] = p.forget_r1;
       points = std::max(points, m.post_rounds->forget_r1.size());
     }
     if (m.post_rounds_unlocked) curves[name + " (no lock)"] = m.post_rounds_unlocked->forget_r1;

@@ -61,6 +61,7 @@ struct RelearnOutcome {
 // Further federated rounds from an unlearned model (reanchor.h): R@1 after 0, 1, …, rounds.
 struct ReanchorCurve {
   bool locked = false;
+  std::string lock_form;  // "projection" | "penalty" when locked (fl::LockForm)
   int64_t lock_directions = 0, rounds = 0;
   std::vector<double> forget_r1, retain_r1, test_r1;
   std::string data;  // "retained" | "original": whose data the rounds train on
@@ -131,9 +132,9 @@ nlohmann::json methods_json(const std::vector<std::pair<std::string, M>>& method
   return j;
 }
 
-// The report's "reanchoring" block: {"rounds": [0, …, R], "curves": {"NAME (lock)" | "NAME":
-// forget_r1, "NAME (no lock)": forget_r1 of post_rounds_unlocked}}; null when no method was
-// re-anchored.
+// The report's "reanchoring" block: {"rounds": [0, …, R], "curves": {"NAME (lock)" |
+// "NAME (penalty lock)" | "NAME": forget_r1, "NAME (no lock)": forget_r1 of post_rounds_unlocked}};
+// null when no method was re-anchored.
 nlohmann::json reanchoring_curves(const std::vector<std::pair<std::string, MethodAudit>>& methods);
 
 }  // namespace lethe::unlearn

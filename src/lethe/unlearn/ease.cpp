@@ -369,7 +369,13 @@ class Ease final : public Unlearner {
       recovery_step();
     }
     out.weights = std::move(theta);
-    d["lock"] = {{"enabled", u.ease.lock}, {"beta", u.ease.lock_beta}, {"directions", out.lock.directions()}};
+    // The server projected during unlearning; later rounds get the lock in the form asked for.
+    if (!out.lock.empty() && u.ease.lock_form == "penalty") out.lock = out.lock.as_penalty(out.weights, u.ease.lock_lambda);
+    d["lock"] = {{"enabled", u.ease.lock},
+                 {"beta", u.ease.lock_beta},
+                 {"form", u.ease.lock_form},
+                 {"directions", out.lock.directions()}};
+    if (u.ease.lock_form == "penalty") d["lock"]["lambda"] = u.ease.lock_lambda;
     d["recovery_rounds"] = u.ease.recovery_rounds;
     d["recovery_steps"] = u.ease.recovery_steps;
     d["bke_last"] = u.ease.bke_last;
@@ -397,6 +403,9 @@ constexpr Ablation kAblations[] = {
      [](UnlearnConfig& u) { u.ease.gsd = "off"; }},
     {"ease-no-recovery", "EASE ablation: excision only, no recovery round",
      [](UnlearnConfig& u) { u.ease.recovery_rounds = 0; }},
+    // The same model as ease's; the lock differs, so only re-anchoring (unlearn.post_rounds) tells them apart.
+    {"ease-penalty-lock", "EASE ablation: the paper's client-side penalty lock on later rounds instead of the server's projection",
+     [](UnlearnConfig& u) { u.ease.lock_form = "penalty"; }},
 };
 
 }  // namespace

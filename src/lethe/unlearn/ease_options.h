@@ -26,6 +26,10 @@ struct EaseOptions {
   int64_t gradient_batches = 8;  // forget/retain gradient matrices (sample, concept requests)
   bool lock = true;           // the Forget Lock on every later round
   double lock_beta = 0.0;     // 0 = hard lock; β > 0 keeps β of the E component
+  // The lock handed to later rounds: projection (the server projects, β above) | penalty (the
+  // paper's: clients add λ/2·‖EEᵀ(θ − θ_u)‖²). The recovery rounds always project.
+  std::string lock_form = "projection";
+  double lock_lambda = 100.0;  // penalty strength λ
   int64_t recovery_rounds = 1;   // FedAvg rounds on the retained clients under the lock
   int64_t recovery_steps = 0;    // local step cap per client in those rounds (0 = epochs)
   bool bke_last = true;       // BKE after the recovery rounds instead of before
@@ -54,6 +58,10 @@ struct EaseOptions {
     v("gradient_batches", gradient_batches, "gradient matrices per basis (sample, concept)").min(1);
     v("lock", lock, "Forget Lock on later rounds");
     v("lock_beta", lock_beta, "lock softness β (0 = hard)").in(0.0, 1.0);
+    v("lock_form", lock_form,
+      "the lock on later rounds: projection (server-side, β) | penalty (client-side λ/2·‖EEᵀ(θ − θ_u)‖²)")
+        .one_of({"projection", "penalty"});
+    v("lock_lambda", lock_lambda, "penalty lock strength λ (drift along E shrinks like 1/λ)").in(1e-6, 1e9);
     v("recovery_rounds", recovery_rounds, "recovery rounds under the lock").min(0);
     v("recovery_steps", recovery_steps, "local step cap in recovery rounds (0 = fl.local_epochs)").min(0);
     v("bke_last", bke_last, "run BKE after the recovery rounds");

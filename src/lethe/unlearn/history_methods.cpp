@@ -206,7 +206,7 @@ class FedEraser final : public Unlearner {
                                   in.forget.retained.train, in.forget.retained.val, in.cfg.train,
                                   in.ctx);
     const auto& removed = in.forget.removed_clients;
-    const std::vector<fl::UpdateFilter> no_filters;
+    const fl::LocalRules no_rules;
     const int64_t model_bytes = nbytes(in.original);
 
     UnlearnOutput out;
@@ -226,7 +226,7 @@ class FedEraser final : public Unlearner {
         // offered a single client samples it.
         auto fit = strategy->configure_fit(t, {k}, in.ctx.seed()).at(0).config;
         fit.local_epochs = epochs;
-        auto res = client.fit(k, fl::FitIns{theta, t, in.ctx.seed(), fit, no_filters});
+        auto res = client.fit(k, fl::FitIns{theta, t, in.ctx.seed(), fit, no_rules});
         calibrate_(res.update, h.update(t, k));
         aggregator->add(k, std::move(res.update), double(res.num_examples));
         out.cost.local_steps += res.steps;

@@ -10,6 +10,9 @@ ReanchorCurve reanchor(const UnlearnInputs& in, const AuditSets& sets, const Ten
                        const fl::ForgetLock& lock, int64_t rounds, const std::string& tag) {
   auto model = model_with(in, weights);
   ReanchorCurve c{.locked = !lock.empty(),
+                  .lock_form = lock.empty()                         ? ""
+                               : lock.form == fl::LockForm::kPenalty ? "penalty"
+                                                                     : "projection",
                   .lock_directions = lock.directions(),
                   .rounds = rounds,
                   .data = in.ucfg.post_rounds_data};
