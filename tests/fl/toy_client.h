@@ -12,6 +12,7 @@
 #include "lethe/core/rng.h"
 #include "lethe/core/tensor_map.h"
 #include "lethe/fl/client.h"
+#include "lethe/fl/proximal.h"
 #include "lethe/fl/strategy.h"
 
 namespace lethe::fl::testing {
@@ -45,6 +46,7 @@ class ToyClient final : public Client {
     auto engine = make_engine(ins.seed, ins.round, client, Stream::kShuffle);
     TensorMap params;
     for (const auto& p : model_->named_parameters()) params.emplace(p.key(), p.value());
+    const auto rules = client_rules(ins);  // FedProx's term, then the server's
     FitRes res;
     double loss_sum = 0;
     const int64_t n = x.size(0);
@@ -57,12 +59,8 @@ class ToyClient final : public Client {
         loss.backward();
         torch::NoGradGuard ng;
         TensorMap grads;
-        for (auto& [name, p] : params) {
-          if (ins.config.proximal_mu > 0)
-            p.mutable_grad().add_(p - ins.global.at(name), ins.config.proximal_mu);
-          grads.emplace(name, p.grad());
-        }
-        ins.local.apply(client, params, grads);
+        for (auto& [name, p] : params) grads.emplace(name, p.grad());
+        rules.apply(client, params, grads);
         for (auto& [name, p] : params) {
           torch::Tensor step = p.grad();
           if (opts_.momentum > 0) {

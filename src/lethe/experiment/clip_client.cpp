@@ -7,6 +7,7 @@
 #include "lethe/core/stopwatch.h"
 #include "lethe/core/rng.h"
 #include "lethe/eval/embed.h"
+#include "lethe/fl/proximal.h"
 #include "lethe/train/loop.h"
 #include "lethe/train/loss.h"
 #include "lethe/train/optimizer_state.h"
@@ -58,22 +59,20 @@ fl::FitRes ClipClient::fit(int64_t client, const fl::FitIns& ins) {
   train::LrSchedule sched{cfg_.lr * ins.config.lr_scale, 0, 1, 1.0};
   auto rng = make_engine(ins.seed, ins.round, client, Stream::kShuffle);
 
-  // Gradient views under parameter names, for the round's filters and FedProx.
+  // Gradient views under parameter names, for the round's local rules (FedProx's term, the
+  // server's terms and filters).
   TensorMap params;
   for (const auto& p : model_->named_parameters())
     if (ins.global.count(p.key())) params[p.key()] = p.value();
   train::LoopHooks hooks;
-  const double mu = ins.config.proximal_mu;
-  if (mu > 0 || !ins.local.empty()) {
+  const auto rules = fl::client_rules(ins);
+  if (!rules.empty()) {
     hooks.after_backward = [&] {
       torch::NoGradGuard ng;
       TensorMap grads;
-      for (auto& [name, p] : params) {
-        if (!p.grad().defined()) continue;
-        if (mu > 0) p.mutable_grad().add_(p - ins.global.at(name), mu);
-        grads[name] = p.grad();
-      }
-      ins.local.apply(client, params, grads);
+      for (auto& [name, p] : params)
+        if (p.grad().defined()) grads[name] = p.grad();
+      rules.apply(client, params, grads);
     };
   }
   int64_t step = 0;
