@@ -42,14 +42,9 @@ std::vector<std::string> overrides(const std::vector<std::string>& base, std::ve
   return extra;
 }
 
-// The server weights a finished run saved, and whether two such maps are equal to the bit.
+// The server weights a finished run saved.
 TensorMap final_weights(const std::filesystem::path& dir) {
   return train::load_checkpoint((dir / "checkpoints/final.safetensors").string()).weights;
-}
-bool same_weights(const TensorMap& a, const TensorMap& b) {
-  for (const auto& [name, t] : a)
-    if (!torch::equal(t, b.at(name))) return false;
-  return a.size() == b.size();
 }
 
 std::vector<json> events(const std::string& dir, const std::string& kind) {
@@ -114,8 +109,8 @@ TEST(CreamTrain, SameSeedSameServerAndTheSeedMatters) {
   with_seed.push_back("run.seed=5");
   run((root / "c").string(), with_seed);
   const auto a = final_weights(root / "a");
-  EXPECT_TRUE(same_weights(a, final_weights(root / "b")));
-  EXPECT_FALSE(same_weights(a, final_weights(root / "c")));
+  EXPECT_TRUE(lethe::testing::identical(a, final_weights(root / "b")));
+  EXPECT_FALSE(lethe::testing::identical(a, final_weights(root / "c")));
 }
 
 TEST(CreamTrain, ResumeContinuesToTheSameServerAndRefusesAnotherRun) {
@@ -183,7 +178,7 @@ TEST(CreamTrain, TheHistoryHoldsEachClientsShareOfTheServersUpdate) {
   run((root / "kept").string(), with({"creamfl.client_shares=true"}));
   run((root / "none").string(), base);
   // Booking the shares takes extra backward passes, never a different step.
-  EXPECT_TRUE(same_weights(final_weights(root / "kept"), final_weights(root / "none")));
+  EXPECT_TRUE(lethe::testing::identical(final_weights(root / "kept"), final_weights(root / "none")));
   EXPECT_FALSE(std::filesystem::exists(root / "none/history/index.json"));
 
   const auto h = fl::UpdateHistory::open((root / "kept/history").string());
@@ -255,7 +250,7 @@ TEST(CreamTrain, ContinuingAFinishedRunFromItsServerMatchesALongerRun) {
   const auto totals = train_creamfl(server, f.ds, f.tokens, f.inputs(), ctx, out,
                                     metrics, {.continue_from = (root / "part/checkpoints").string(), .rounds = 1});
   EXPECT_EQ(totals.rounds, 1);
-  EXPECT_TRUE(same_weights(state_dict(*server), final_weights(root / "whole")));
+  EXPECT_TRUE(lethe::testing::identical(state_dict(*server), final_weights(root / "whole")));
   const auto more = events(out, "round");
   ASSERT_EQ(more.size(), 1u);
   EXPECT_EQ(more[0]["round"], 3);
@@ -277,7 +272,7 @@ TEST(CreamTrain, ContinuingAFinishedRunFromItsServerMatchesALongerRun) {
                    ++calls;
                  }});
   EXPECT_EQ(calls, 2);
-  EXPECT_TRUE(same_weights(state_dict(*held), start));
+  EXPECT_TRUE(lethe::testing::identical(state_dict(*held), start));
 }
 
 TEST(CreamTrain, AblationsRunOnTheSamePipeline) {
@@ -331,8 +326,8 @@ TEST(CreamTrain, JointDistillationMovesThePublicEpochAndBetaSetsItsPull) {
   run((root / "joint").string(), with({"creamfl.distill_mode=joint", "creamfl.distill_weight=1"}));
   run((root / "separate1").string(), with({"creamfl.distill_mode=separate", "creamfl.distill_weight=1"}));
   const auto a = final_weights(root / "separate");
-  EXPECT_TRUE(same_weights(a, final_weights(root / "joint0")));
-  EXPECT_FALSE(same_weights(a, final_weights(root / "joint")));
+  EXPECT_TRUE(lethe::testing::identical(a, final_weights(root / "joint0")));
+  EXPECT_FALSE(lethe::testing::identical(a, final_weights(root / "joint")));
   // The joint round reports its public loss (L_CLIP + β·MSE) and no separate distillation; the
   // separate mode reports both.
   for (const auto& r : events((root / "joint").string(), "round")) {
@@ -347,7 +342,7 @@ TEST(CreamTrain, JointDistillationMovesThePublicEpochAndBetaSetsItsPull) {
   EXPECT_EQ(warm[0]["beta"], 0.0);
   EXPECT_EQ(warm[1]["beta"], 0.5);
   EXPECT_EQ(warm[0]["val_r1"], zero[0]["val_r1"]);
-  EXPECT_FALSE(same_weights(final_weights(root / "warm"), final_weights(root / "joint0")));
+  EXPECT_FALSE(lethe::testing::identical(final_weights(root / "warm"), final_weights(root / "joint0")));
   expect_input_error([&] {
     run((root / "bad").string(), with({"creamfl.distill_mode=joint", "creamfl.server_public_epoch=false"}));
   }, {"distill_mode", "server_public_epoch"});

@@ -8,6 +8,7 @@
 
 #include "lethe/eval/embed.h"
 #include "lethe/train/loss.h"
+#include "common/test_util.h"
 #include "unlearn/fixture.h"
 
 namespace lethe::unlearn {
@@ -147,12 +148,6 @@ double mean_clip_loss(const std::vector<torch::Tensor>& logits) {
   return sum / double(logits.size());
 }
 
-bool same_weights(const TensorMap& a, const TensorMap& b) {
-  for (const auto& [k, v] : a)
-    if (!torch::equal(v, b.at(k))) return false;
-  return a.size() == b.size();
-}
-
 TEST(AscentMethods, AllFiveAreRegistered) {
   for (const char* m : {"ga", "ga+ft", "npo", "graddiff", "klmin"}) EXPECT_TRUE(unlearners().contains(m)) << m;
 }
@@ -195,7 +190,7 @@ TEST(AscentMethods, HoldoutRuleStopsAtOnceOrRunsToTheCap) {
   auto at_once = run_method("ga", run, forget, u);
   EXPECT_EQ(at_once.details["steps"], 0);
   EXPECT_TRUE(at_once.details["stopped_early"].get<bool>());
-  EXPECT_TRUE(same_weights(at_once.weights, run.original));
+  EXPECT_TRUE(lethe::testing::identical(at_once.weights, run.original));
   const auto& h = at_once.details["holders"][0];
   EXPECT_EQ(h["client"], 0);
   EXPECT_GE(h["gallery_units"].get<int64_t>(), 2);
@@ -242,13 +237,13 @@ TEST(AscentMethods, SameSeedSameWeights) {
   const auto u = budget_config(4);
   for (const char* m : {"npo", "klmin"}) {
     auto a = run_method(m, run, forget, u), b = run_method(m, run, forget, u);
-    EXPECT_TRUE(same_weights(a.weights, b.weights)) << m;
-    EXPECT_FALSE(same_weights(a.weights, run.original)) << m;
+    EXPECT_TRUE(lethe::testing::identical(a.weights, b.weights)) << m;
+    EXPECT_FALSE(lethe::testing::identical(a.weights, run.original)) << m;
   }
   TinyRun other = run;  // the same θ^T and data under another seed: other shuffles
   other.ctx = run.ctx.with_seed(run.ctx.seed() + 1);
   auto a = run_method("npo", run, forget, u), c = run_method("npo", other, forget, u);
-  EXPECT_FALSE(same_weights(a.weights, c.weights));
+  EXPECT_FALSE(lethe::testing::identical(a.weights, c.weights));
 }
 
 TEST(AscentMethods, GaFtAddsFinetuneRounds) {
@@ -262,7 +257,7 @@ TEST(AscentMethods, GaFtAddsFinetuneRounds) {
   EXPECT_EQ(ft.details["finetune_rounds"], 1);
   EXPECT_GT(ft.cost.local_steps, ga.cost.local_steps);
   EXPECT_GT(ft.cost.bytes, ga.cost.bytes);
-  EXPECT_FALSE(same_weights(ft.weights, ga.weights));
+  EXPECT_FALSE(lethe::testing::identical(ft.weights, ga.weights));
 }
 
 TEST(AscentMethods, SeveralHoldersAscendLocallyAndTheServerAverages) {

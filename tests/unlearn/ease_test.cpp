@@ -223,7 +223,7 @@ TEST(Ease, BkeRunsOnTheHoldersAndIsSkippedWhenTheTargetLeft) {
   const auto& run = shared_tiny_run();
   const auto forget = forget_set_of(run, "client:0");
   UnlearnConfig u;
-  u.stop = "budget";
+  u.ease.bke_stop = "budget";
   u.ease.bke = "both";
   u.ease.bke_steps = 3;
   u.ease.recovery_rounds = 1;
@@ -235,6 +235,60 @@ TEST(Ease, BkeRunsOnTheHoldersAndIsSkippedWhenTheTargetLeft) {
   auto left = run_ease(run, forget, u);
   EXPECT_NE(left.details["bke"]["skipped"].get<std::string>().find("left"), std::string::npos);
   EXPECT_EQ(left.cost.rounds, 1);
+}
+
+// Subspace attribution (sample and concept requests) removes, beyond the holders' pair share of
+// their updates, the rest of the updates' forget component: under hard GSD the difference from
+// share attribution lies in E, and touches nothing GSD cannot split.
+TEST(Ease, SubspaceAttributionAddsOnlyForgetComponentsToTheShare) {
+  const auto& run = shared_tiny_run();
+  const auto forget = forget_set_of(run, "concept:red");
+  ASSERT_GE(forget.holders.size(), 2u);
+  auto u = excision_only("hard");
+  u.ease.gradient_batches = 2;
+  u.ease.attribution = "share";
+  const auto share = run_ease(run, forget, u);
+  u.ease.attribution = "auto";
+  const auto subspace = run_ease(run, forget, u);
+  EXPECT_EQ(share.details["excision"]["attribution"], "share");
+  EXPECT_EQ(subspace.details["excision"]["attribution"], "subspace");
+  EXPECT_GT(subspace.details["excision"]["removed_norm"].get<double>(),
+            share.details["excision"]["removed_norm"].get<double>());
+  const auto& bases = subspace.lock.bases;
+  ASSERT_FALSE(bases.empty());
+  double moved = 0;
+  for (const auto& [name, w] : subspace.weights) {
+    auto diff = (w - share.weights.at(name)).to(torch::kFloat64);
+    if (!bases.count(name)) {
+      EXPECT_LT(diff.abs().max().item<double>(), 1e-6) << name;
+      continue;
+    }
+    auto e = bases.at(name).to(torch::kFloat64);
+    EXPECT_LT((diff - e.matmul(e.t().matmul(diff))).abs().max().item<double>(), 1e-5) << name;
+    moved += diff.norm().item<double>();
+  }
+  EXPECT_GT(moved, 0.0);
+  // A client request removes the whole client: nothing else to attribute.
+  const auto client = run_ease(run, forget_set_of(run, "client:0"), u);
+  EXPECT_EQ(client.details["excision"]["attribution"], "share");
+}
+
+// BKE's anchor alternates every forget step with a descent step on the holder's retained pairs.
+TEST(Ease, TheBkeAnchorAddsOneRetainStepPerForgetStep) {
+  const auto& run = shared_tiny_run();
+  const auto forget = forget_set_of(run, "samples:1:0.5");
+  auto u = excision_only("soft");
+  u.ease.gradient_batches = 2;
+  u.ease.bke_stop = "budget";
+  u.ease.bke = "both";
+  u.ease.bke_steps = 3;
+  const auto anchored = run_ease(run, forget, u);
+  u.ease.bke_anchor = false;
+  const auto free = run_ease(run, forget, u);
+  EXPECT_EQ(anchored.details["bke"]["anchor"], true);
+  EXPECT_EQ(anchored.details["bke"]["holders"][0]["retain_source"], "holder");
+  EXPECT_EQ(anchored.cost.local_steps - free.cost.local_steps, 3);
+  EXPECT_FALSE(lethe::testing::identical(anchored.weights, free.weights));
 }
 
 TEST(Ease, RecoveryStepsCapEveryRetainedClientsLocalTraining) {
@@ -304,12 +358,37 @@ TEST(Ease, LoraRunsSketchTheAdapterProductAndExciseOnlyItsUpProjections) {
 }
 
 TEST(Ease, TheAblationsAreRegisteredAndKnownAsAblations) {
-  for (const char* m : {"ease-bke", "ease-image-bke", "ease-text-bke", "ease-no-gsd", "ease-no-recovery",
-                        "ease-penalty-lock"}) {
+  for (const char* m : {"ease-bke", "ease-image-bke", "ease-text-bke", "ease-no-bke", "ease-no-anchor",
+                        "ease-share", "ease-no-gsd", "ease-no-recovery", "ease-penalty-lock"}) {
     EXPECT_TRUE(unlearners().contains(m)) << m;
     EXPECT_TRUE(is_ablation(m)) << m;
   }
   for (const char* m : {"ease", "federaser", "multidelete", "ease-unknown"}) EXPECT_FALSE(is_ablation(m)) << m;
+  // Each runs where it changes what ease does: BKE is off for a client request by default and
+  // on for sample and concept requests.
+  const auto client = parse_request("client:0"), concept_request = parse_request("concept:red");
+  EXPECT_TRUE(ablation_applies("ease-bke", client));
+  EXPECT_FALSE(ablation_applies("ease-bke", concept_request));
+  EXPECT_FALSE(ablation_applies("ease-no-bke", client));
+  EXPECT_TRUE(ablation_applies("ease-no-bke", concept_request));
+  EXPECT_TRUE(ablation_applies("ease-no-gsd", client) && ablation_applies("ease-no-gsd", concept_request));
+}
+
+// `auto` settles per request: BKE and the share-whole removal for the requests whose holders
+// stay, the by-regime rounds and no BKE for a client.
+TEST(Ease, AutoSettingsFollowTheRequest) {
+  const auto& run = shared_tiny_run();
+  UnlearnConfig u;
+  u.ease.bke_steps = 2;
+  u.ease.gradient_batches = 2;
+  u.ease.recovery_rounds = 0;
+  const auto concept_out = run_ease(run, forget_set_of(run, "concept:red"), u);
+  EXPECT_EQ(concept_out.details["bke"]["towers"], "both");
+  EXPECT_EQ(concept_out.details["bke"]["stop"], "budget");
+  EXPECT_EQ(concept_out.details["excision"]["exact_rounds"].get<int64_t>(), run.cfg.fl.rounds);
+  const auto client_out = run_ease(run, forget_set_of(run, "client:0"), u);
+  EXPECT_EQ(client_out.details["bke"]["skipped"], "unlearn.ease.bke = none");
+  EXPECT_EQ(client_out.details["excision"]["exact_rounds"].get<int64_t>(), 1);
 }
 
 TEST(Ease, FullParameterRunsRemoveOnlyTheLastRoundWholeByDefault) {

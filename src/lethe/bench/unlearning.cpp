@@ -34,13 +34,13 @@ constexpr const char* kDefaultConfig = "emoji-lora-bench";
 
 struct UnlearningBenchOptions {
   std::vector<int64_t> seeds = {0, 1, 2};
-  // One request of each type; "heart" names several emoji spread over most clients of the
-  // default config's partition.
-  std::vector<std::string> requests = {"client:0", "samples:0:0.5", "concept:heart"};
+  // One request of each type, and a second concept: "heart" names several emoji spread over
+  // most clients of the default config's partition, "food" a theme of one emoji group.
+  std::vector<std::string> requests = {"client:0", "samples:0:0.5", "concept:heart", "concept:food"};
   std::vector<std::string> methods;  // empty: every registered unlearner
-  // Where the default method list includes the ablations (ease-no-gsd, ...): client requests
-  // (where the ablation table is read), every request, or none. Named methods always run.
-  std::string ablations = "client";
+  // Where the default method list includes the ablations (ease-no-gsd, ...): on the requests
+  // where each changes its parent (relevant), on every request, or none. Named methods always run.
+  std::string ablations = "relevant";
   bool methods_named = false;  // methods= given: run exactly those on every request
   // Everything else: config overrides; unlearn.* keys only reach `run_unlearning`.
   std::vector<std::string> train_overrides, unlearn_overrides;
@@ -81,8 +81,8 @@ UnlearningBenchOptions parse_options(const std::vector<std::string>& overrides) 
     } else if (key == "methods") {
       o.methods = comma_list(key, value);
     } else if (key == "ablations") {
-      LETHE_CHECK(value == "client" || value == "all" || value == "none",
-                  "bench unlearning: ablations='{}' is not one of client, all, none", value);
+      LETHE_CHECK(value == "relevant" || value == "all" || value == "none",
+                  "bench unlearning: ablations='{}' is not one of relevant, all, none", value);
       o.ablations = value;
     } else if (key == "run.seed") {
       throw InputError("bench unlearning: set the seeds with seeds=0,1,2, not run.seed");
@@ -146,10 +146,11 @@ nlohmann::json resolved_json(experiment::ExperimentConfig cfg) {
 // The methods of one request: the ablations of the default list only where o.ablations says.
 std::vector<std::string> request_methods(const UnlearningBenchOptions& o, const std::string& request) {
   if (o.methods_named || o.ablations == "all") return o.methods;
-  const bool keep = o.ablations == "client" && unlearn::parse_request(request).is_client();
+  const auto r = unlearn::parse_request(request);
   std::vector<std::string> out;
   for (const auto& m : o.methods)
-    if (keep || !unlearn::is_ablation(m)) out.push_back(m);
+    if (!unlearn::is_ablation(m) || (o.ablations == "relevant" && unlearn::ablation_applies(m, r)))
+      out.push_back(m);
   return out;
 }
 

@@ -101,13 +101,33 @@ struct Probe {
   double proxy_r1 = 0;
 };
 
+const std::string& stop_rule(const UnlearnInputs& in, const AscentOptions& opts) {
+  return opts.stop.empty() ? in.ucfg.stop : opts.stop;
+}
+
+// The pairs ρ is read on under rule `stop`: holder k's validation pairs (holdout) or the test
+// split; with opts.matched_proxy and a concept request, only those that mention the concept.
+std::vector<int64_t> proxy_pairs(const UnlearnInputs& in, const AscentOptions& opts, const std::string& stop,
+                                 int64_t k, nlohmann::json& details) {
+  const auto& all = stop == "holdout" ? in.clients.val[k] : in.ds.test;
+  const auto& request = in.forget.request;
+  if (request.kind != Request::Kind::kConcept || !opts.matched_proxy) return all;
+  std::vector<int64_t> matched;
+  for (int64_t p : all)
+    if (mentions(in.ds, in.ds.pairs[p].caption, request.word)) matched.push_back(p);
+  details["proxy"] = fmt::format("{} pairs that mention '{}'", stop, request.word);
+  return matched;
+}
+
 // nullopt for stop = budget, or when either gallery would hold fewer than 2 units (then the
 // holder runs to the step cap and its details say why).
-std::optional<Probe> make_probe(const UnlearnInputs& in, int64_t k, const std::vector<int64_t>& forget_k,
-                                models::Clip& original, nlohmann::json& details) {
-  const auto& stop = in.ucfg.stop;
+std::optional<Probe> make_probe(const UnlearnInputs& in, const AscentOptions& opts, int64_t k,
+                                const std::vector<int64_t>& forget_k, models::Clip& original,
+                                nlohmann::json& details) {
+  const auto& stop = stop_rule(in, opts);
+  details["stop"] = stop;
   if (stop == "budget") return std::nullopt;
-  const auto& proxy = stop == "holdout" ? in.clients.val[k] : in.ds.test;
+  const auto proxy = proxy_pairs(in, opts, stop, k, details);
   const int64_t units =
       std::min({count_units(in.ds, forget_k), count_units(in.ds, proxy), in.cfg.eval.val_units});
   if (units < 2) {
@@ -143,14 +163,14 @@ HolderRun ascend(const UnlearnInputs& in, const AscentOptions& opts, int64_t k,
   const auto objective = opts.objective;
   const int64_t max_steps = opts.steps > 0 ? opts.steps : u.ascent_steps;
   HolderRun r;
-  r.details = {{"client", k}, {"forget_pairs", forget_k.size()}, {"stop", u.stop}};
+  r.details = {{"client", k}, {"forget_pairs", forget_k.size()}};
   auto model = model_with(in, opts.start ? *opts.start : in.original);
   TensorMap params;  // aliases of the trainable parameters
   for (const auto& p : model->named_parameters())
     if (in.original.count(p.key())) params[p.key()] = p.value();
   // The stopping rule's ρ is always θ^T's proxy R@1: the model before any unlearning.
   models::Clip before = reference ? *reference : model;
-  auto probe = make_probe(in, k, forget_k, before, r.details);
+  auto probe = make_probe(in, opts, k, forget_k, before, r.details);
 
   // AdamW at the ascent rate without weight decay: a shrinkage towards 0 is no part of
   // removing D_f, and over a few dozen steps it would only add an unrelated change.
@@ -163,7 +183,7 @@ HolderRun ascend(const UnlearnInputs& in, const AscentOptions& opts, int64_t k,
   train::BatchStream forget_batches(maker, forget_k, tcfg.batch_size,
                              unlearn_engine(seed, UnlearnTag::kAscentForgetBatch, k));
   std::optional<train::BatchStream> retain_batches;
-  if (uses_retain(objective)) {
+  if (uses_retain(objective) || opts.retain_anchor) {
     // The holder's own retained pairs; a holder that keeps none (a removed client) falls back
     // to D_r, as the centralised formulations of these baselines assume.
     const auto& own = in.forget.retained.train[k];
@@ -211,7 +231,7 @@ HolderRun ascend(const UnlearnInputs& in, const AscentOptions& opts, int64_t k,
       if (objective == AscentObjective::kKlMin && u.kl_weight > 0)
         loss = loss + u.kl_weight * in_batch_kl(reference_logits(rb), e.logits());
       return loss;
-    }, params, opts.gradient_filter);
+    }, params, opts.retain_gradient_filter);
     ++r.optimizer_steps;
   }
   if (probe && !r.stopped_early) probe_forget();
@@ -313,7 +333,7 @@ UnlearnOutput run_ascent(const UnlearnInputs& in, const AscentOptions& opts) {
   auto mean_or_null = [&](double sum) {
     return probed_pairs > 0 ? nlohmann::json(sum / probed_pairs) : nlohmann::json(nullptr);
   };
-  out.details = {{"stop", in.ucfg.stop},
+  out.details = {{"stop", stop_rule(in, opts)},
                  {"steps", steps},
                  {"stopped_early", all_stopped},
                  {"proxy_r1", mean_or_null(proxy_sum)},

@@ -27,9 +27,19 @@ struct AscentOptions {
   const TensorMap* start = nullptr;  // the holders' starting weights (θ^T when null)
   int64_t steps = 0;                 // step cap (0 = unlearn.ascent_steps)
   double lr = 0;                     // (0 = unlearn.ascent_lr)
+  // Alternate every forget step with a descent step on the holder's retained pairs, as
+  // graddiff does (always on for kGradDiff and kKlMin): EASE's BKE anchoring the neighbours.
+  bool retain_anchor = false;
+  std::string stop = {};  // the stopping rule ρ: budget | holdout | test ("" = unlearn.stop)
+  // Concept requests: ρ read only on the rule's pairs that mention the concept, a gallery as
+  // hard as the forget gallery (hearts among hearts, not among anything).
+  bool matched_proxy = false;
   // Called on the trainable parameters' gradients (name → grad, in place) after every
-  // backward pass, before the clip: EASE's retain-orthogonal projection and tower selection.
+  // backward pass of a forget step, before the clip: EASE's retain-orthogonal projection and
+  // tower selection.
   std::function<void(TensorMap& grads)> gradient_filter = {};
+  // The same on the retain steps (graddiff, klmin, the anchor); none when empty.
+  std::function<void(TensorMap& grads)> retain_gradient_filter = {};
 };
 
 // Unit-norm float32 embeddings of one batch (the model's mode as it is) and the losses on them.

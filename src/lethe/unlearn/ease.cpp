@@ -163,25 +163,47 @@ Factors gradient_side_factors(const UnlearnInputs& in) {
   return f;
 }
 
+// Whether a sample or concept request attributes to D_f, beyond its pair share of every
+// update, the rest of the updates' forget component (unlearn.ease.attribution). Without GSD
+// (gsd = off) there is no forget component to tell apart.
+bool subspace_attribution(const UnlearnInputs& in) {
+  const auto& a = in.ucfg.ease.attribution;
+  return !in.forget.request.is_client() && in.ucfg.ease.gsd != "off" && (a == "subspace" || a == "auto");
+}
+
+// Renormalisation re-weights the rounds as if the others alone had answered them: a client that
+// leaves. A sample or concept request's holders stay and did answer those rounds with their
+// other data, so their share is removed as it was added (measured: docs/methods/ease.md).
+bool renormalised(const UnlearnInputs& in) {
+  return in.ucfg.ease.renormalise && in.forget.request.is_client();
+}
+
 // The removal of the targets' stored contribution, summed separately over the rounds before
 // `first_exact` (early) and from it on (exact), one read of each stored update:
 //   renormalised: Σ_t p_u/(1 − p_u)·(Δ_u^t − ΔF_t), the rounds as if the others alone had
 //     answered them at full step (a round the target answered alone: Δ_u^t);
 //   otherwise:    Σ_t p_u·Δ_u^t.
-// Sample and concept requests scale each holder's removal by its forget share.
+// Sample and concept requests scale each holder's removal by its forget share s_u. Subspace
+// attribution adds `component` = Σ_t (1 − s_u)·p_u·Δ_u^t over every round, of which only the
+// forget component G goes: the directions the holder's retained data does not pull along are
+// D_f's whole, whatever its share of the pairs.
 struct Removal {
-  TensorMap early, exact;
+  TensorMap early, exact, component;
   json targets = json::array();
 };
 Removal stored_removal(const UnlearnInputs& in, HistoryReader& h, int64_t first_exact) {
-  Removal r{zeros_like(in.original), zeros_like(in.original)};
+  const bool subspace = subspace_attribution(in);
+  const bool renormalise = renormalised(in);
+  Removal r{zeros_like(in.original), zeros_like(in.original), {}};
+  if (subspace) r.component = zeros_like(in.original);
   for (const auto& target : targets_of(in)) {
     const auto rounds = h.rounds_answered(target.client);
     for (int64_t t : rounds) {
       auto& sum = t < first_exact ? r.early : r.exact;
       const double p = h.weight(t, target.client);
       auto update = h.update(t, target.client);
-      if (!in.ucfg.ease.renormalise) {
+      if (subspace) add_(r.component, update, (1.0 - target.share) * p);
+      if (!renormalise) {
         add_(sum, update, target.share * p);
       } else if (p < 1.0) {
         add_(sum, sub(update, h.global_increment(t)), target.share * p / (1.0 - p));
@@ -199,23 +221,28 @@ Removal stored_removal(const UnlearnInputs& in, HistoryReader& h, int64_t first_
 // the others from the stored models); G acts per module (GSD on its column space) on the rest.
 // Tensors that are not matrices (biases, norms, the logit scale) have no column space to split:
 // their removal goes whole.
-// unlearn.ease.exact_rounds = -1 picks by regime. With LoRA adapters on a frozen backbone every
-// client adapts the same pretrained features, so few directions of a client's updates are
-// exclusive and the GSD alone removes about half of what it added; removing the later two
-// thirds of the rounds whole closes the gap at little retain cost (measured:
-// docs/methods/ease.md).
+// unlearn.ease.exact_rounds = -1 picks by request and regime. A sample or concept request's
+// share s_u of a holder's updates is D_f's by count: it goes whole in every round (GSD decides
+// only the rest, the subspace attribution's component). For a client request: with LoRA
+// adapters on a frozen backbone every client adapts the same pretrained features, so few
+// directions of a client's updates are exclusive and the GSD alone removes about half of what
+// it added; removing the later two thirds of the rounds whole closes the gap at little retain
+// cost; full-parameter training, the last round (measured: docs/methods/ease.md).
 int64_t exact_rounds(const UnlearnInputs& in) {
   if (in.ucfg.ease.exact_rounds >= 0) return in.ucfg.ease.exact_rounds;
   const int64_t rounds = in.cfg.fl.rounds;
+  if (!in.forget.request.is_client()) return rounds;
   return in.model_cfg.lora_rank > 0 ? std::max<int64_t>(1, rounds - rounds / 3) : 1;
 }
 
 TensorMap excise_contribution(const UnlearnInputs& in, const Gsd& gsd, GsdMode mode, HistoryReader& h,
                               json& details) {
   h.require_every_round();
+  const bool subspace = subspace_attribution(in);
   const int64_t exact = exact_rounds(in);
   auto removal = stored_removal(in, h, h.last_round() - exact + 1);
   details["targets"] = std::move(removal.targets);
+  details["attribution"] = subspace ? "subspace" : "share";
   details["exact_rounds"] = exact;
   details["removal_norm"] = norm(removal.early);
   details["exact_removal_norm"] = norm(removal.exact);
@@ -229,7 +256,7 @@ TensorMap excise_contribution(const UnlearnInputs& in, const Gsd& gsd, GsdMode m
     if (r.dim() != 2) {
       part = r;
     } else if (auto it = module_of.find(name); it != module_of.end()) {
-      part = gsd.forget_component(it->second, r, mode);
+      part = gsd.forget_component(it->second, subspace ? r + removal.component.at(name) : r, mode);
     } else {
       part = mode == GsdMode::kOff ? r : torch::zeros_like(r);
     }
@@ -258,10 +285,12 @@ TensorMap excise_weights(const UnlearnInputs& in, const Gsd& gsd, GsdMode mode, 
   return theta;
 }
 
-// BKE's gradient filter: the retain-orthogonal projection of every matrix with a retain basis,
-// and the towers it may not touch zeroed.
-std::function<void(TensorMap&)> bke_filter(const UnlearnInputs& in, const Gsd& gsd) {
-  const auto module_of = tensor_modules(in.original, gsd);
+// BKE's gradient filter: the towers it may not touch zeroed and, on its forget steps
+// (`project`), the retain-orthogonal projection of every matrix with a retain basis. The
+// anchor's retain steps are not projected: they act on the retain support by design.
+std::function<void(TensorMap&)> bke_filter(const UnlearnInputs& in, const Gsd& gsd, bool project) {
+  std::map<std::string, std::string> module_of;
+  if (project) module_of = tensor_modules(in.original, gsd);
   const std::string towers = in.ucfg.ease.bke;
   return [module_of, towers, &gsd](TensorMap& grads) {
     for (auto& [name, g] : grads) {
@@ -287,6 +316,18 @@ fl::ForgetLock make_lock(const UnlearnInputs& in, const Gsd& gsd) {
   return lock;
 }
 
+// The settings `auto` stands for, per request (docs/methods/ease.md): BKE on both towers for
+// sample and concept requests (their holders stay and hold D_f) and none for a client request.
+// BKE stops on θ^T's R@1 over the holder's own validation pairs, the same distribution as its
+// forget pairs; a concept's holders rarely keep two of its units for validation, and the test
+// pairs that mention it stopped BKE too early on 2 of 3 seeds (measured), so a concept's BKE
+// runs its step budget.
+void resolve_for_request(UnlearnConfig& u, const Request& request) {
+  auto& e = u.ease;
+  if (e.bke == "auto") e.bke = request.is_client() ? "none" : "both";
+  if (e.bke_stop == "auto") e.bke_stop = request.kind == Request::Kind::kConcept ? "budget" : "holdout";
+}
+
 class Ease final : public Unlearner {
  public:
   // `ablation` changes the [unlearn] knobs of one ablation (nothing for ease itself).
@@ -296,6 +337,7 @@ class Ease final : public Unlearner {
   UnlearnOutput run(const UnlearnInputs& given) override {
     auto ucfg = given.ucfg;
     if (ablation_) ablation_(ucfg);
+    resolve_for_request(ucfg, given.forget.request);
     const UnlearnInputs in{given.cfg,      given.ctx,       given.ds,   given.tokens,
                            given.clients,  given.forget,    given.original, given.model_cfg,
                            ucfg,           given.run_dir,   given.work_dir,
@@ -323,7 +365,7 @@ class Ease final : public Unlearner {
     d["excision"] = {{"mode", u.ease.excision}};
     if (u.ease.excision == "contribution") {
       HistoryReader h(in.run_dir, "ease");
-      d["excision"]["renormalise"] = u.ease.renormalise;
+      d["excision"]["renormalise"] = renormalised(in);
       theta = excise_contribution(in, gsd, mode, h, d["excision"]);
       out.cost.history_bytes_read += h.bytes_read();
     } else {
@@ -343,13 +385,18 @@ class Ease final : public Unlearner {
                                                 .start = &theta,
                                                 .steps = u.ease.bke_steps,
                                                 .lr = u.ease.bke_lr,
-                                                .gradient_filter = bke_filter(in, gsd)});
+                                                .retain_anchor = u.ease.bke_anchor,
+                                                .stop = u.ease.bke_stop,
+                                                .matched_proxy = true,
+                                                .gradient_filter = bke_filter(in, gsd, true),
+                                                .retain_gradient_filter = bke_filter(in, gsd, false)});
         theta = std::move(bke.weights);
         out.cost.local_steps += bke.cost.local_steps;
         out.cost.bytes += bke.cost.bytes;
         out.cost.rounds += bke.cost.rounds;
         d["bke"] = std::move(bke.details);
         d["bke"]["towers"] = u.ease.bke;
+        d["bke"]["anchor"] = u.ease.bke_anchor;
       }
     };
     out.lock = make_lock(in, gsd);
@@ -386,33 +433,56 @@ class Ease final : public Unlearner {
   std::function<void(UnlearnConfig&)> ablation_;
 };
 
-// The ablations of METHODS.md §3 (the lock's is the re-anchoring with and without it).
+// The ablations of METHODS.md §3 (the lock's is the re-anchoring with and without it), each on
+// the requests where it changes what ease does.
+enum class Applies { kAll, kClient, kData };  // kData: sample and concept requests
 struct Ablation {
   const char* name;
   const char* what;
   void (*tweak)(UnlearnConfig&);
+  Applies applies;
 };
 constexpr Ablation kAblations[] = {
     {"ease-bke", "EASE ablation: with bilateral knowledge excision on both towers",
-     [](UnlearnConfig& u) { u.ease.bke = "both"; }},
+     [](UnlearnConfig& u) { u.ease.bke = "both"; }, Applies::kClient},
     {"ease-image-bke", "EASE ablation: unilateral BKE on the image tower only",
-     [](UnlearnConfig& u) { u.ease.bke = "image"; }},
+     [](UnlearnConfig& u) { u.ease.bke = "image"; }, Applies::kAll},
     {"ease-text-bke", "EASE ablation: unilateral BKE on the text tower only",
-     [](UnlearnConfig& u) { u.ease.bke = "text"; }},
+     [](UnlearnConfig& u) { u.ease.bke = "text"; }, Applies::kAll},
+    {"ease-no-bke", "EASE ablation: no bilateral knowledge excision (sample and concept requests)",
+     [](UnlearnConfig& u) { u.ease.bke = "none"; }, Applies::kData},
+    {"ease-no-anchor", "EASE ablation: BKE without its retain anchor (sample and concept requests)",
+     [](UnlearnConfig& u) { u.ease.bke_anchor = false; }, Applies::kData},
+    {"ease-share", "EASE ablation: a holder's D_f part is its pair share only, no subspace attribution",
+     [](UnlearnConfig& u) { u.ease.attribution = "share"; }, Applies::kData},
     {"ease-no-gsd", "EASE ablation: no GSD, the whole forget side is excised",
-     [](UnlearnConfig& u) { u.ease.gsd = "off"; }},
+     [](UnlearnConfig& u) { u.ease.gsd = "off"; }, Applies::kAll},
     {"ease-no-recovery", "EASE ablation: excision only, no recovery round",
-     [](UnlearnConfig& u) { u.ease.recovery_rounds = 0; }},
+     [](UnlearnConfig& u) { u.ease.recovery_rounds = 0; }, Applies::kAll},
     // The same model as ease's; the lock differs, so only re-anchoring (unlearn.post_rounds) tells them apart.
     {"ease-penalty-lock", "EASE ablation: the paper's client-side penalty lock on later rounds instead of the server's projection",
-     [](UnlearnConfig& u) { u.ease.lock_form = "penalty"; }},
+     [](UnlearnConfig& u) { u.ease.lock_form = "penalty"; }, Applies::kAll},
 };
+
+const Ablation* find_ablation(const std::string& method) {
+  for (const auto& a : kAblations)
+    if (method == a.name) return &a;
+  return nullptr;
+}
 
 }  // namespace
 
-bool is_ablation(const std::string& method) {
-  return std::any_of(std::begin(kAblations), std::end(kAblations),
-                     [&](const Ablation& a) { return method == a.name; });
+bool is_ablation(const std::string& method) { return find_ablation(method) != nullptr; }
+
+bool ablation_applies(const std::string& method, const Request& request) {
+  const auto* a = find_ablation(method);
+  LETHE_ASSERT(a != nullptr);
+  switch (a->applies) {
+    case Applies::kAll: return true;
+    case Applies::kClient: return request.is_client();
+    case Applies::kData: return !request.is_client();
+  }
+  return true;
 }
 
 void register_ease(Registry<UnlearnerFactory>& r) {

@@ -13,16 +13,32 @@ struct EaseOptions {
   std::string gsd = "soft";   // which forget directions go: hard (E) | soft (sin²θ) | off (all)
   double soft_power = 1.0;    // soft: direction i weighs (sin²θ_i)^power
   std::string excision = "contribution";  // contribution (stored history) | weights (W − W₀)
-  bool renormalise = true;    // contribution: the others' rounds keep their full step
-  // contribution: the last rounds removed whole, without GSD. -1 = by regime (ease.cpp):
-  // 1 for full-parameter training, the later two thirds of the rounds for LoRA adapters
+  // contribution, client requests: the others' rounds keep their full step (a sample or
+  // concept request's holders stay: their share goes as it was added)
+  bool renormalise = true;
+  // contribution, sample and concept requests: which part of a holder's stored updates is
+  // D_f's. share: s = |D_f ∩ D_k|/|D_k| of each update; subspace: that, and the other 1 − s of
+  // the updates' forget component G(Δ) (the holder's retained data pulls along the retain
+  // basis, so what lies off it is D_f's whole). auto: subspace. Client requests remove the
+  // whole client either way.
+  std::string attribution = "auto";
+  // contribution: the last rounds whose (share of the) removal goes whole, without GSD. -1 =
+  // by request and regime (ease.cpp): a sample or concept request's share, every round; a
+  // client's, 1 round for full-parameter training, the later two thirds for LoRA adapters
   // (docs/methods/ease.md).
   int64_t exact_rounds = -1;
-  std::string bke = "none";   // bilateral knowledge excision: both | image | text | none
+  // Bilateral knowledge excision: both | image | text | none | auto (both for sample and
+  // concept requests, whose holders stay and hold the data; none for a client request).
+  std::string bke = "auto";
   int64_t bke_steps = 10;     // BKE step cap
-  double bke_lr = 5e-5;
+  double bke_lr = 2e-4;
+  // BKE's stopping rule ρ: budget | holdout | test | auto (the step budget for a concept
+  // request, holdout otherwise). A probe stops a holder once its forget R@1 is down to θ^T's R@1
+  // on non-members of the same kind (for a concept: the rule's pairs that mention it).
+  std::string bke_stop = "auto";
   double margin = 0.8;        // displacement margin m
   double lambda_d = 0.5;      // displacement weight λ_d
+  bool bke_anchor = true;     // alternate BKE's steps with descent on the holder's retained pairs
   int64_t gradient_batches = 8;  // forget/retain gradient matrices (sample, concept requests)
   bool lock = true;           // the Forget Lock on every later round
   double lock_beta = 0.0;     // 0 = hard lock; β > 0 keeps β of the E component
@@ -45,16 +61,22 @@ struct EaseOptions {
     v("soft_power", soft_power, "soft GSD: weight (sin²θ)^power").in(0.0, 10.0);
     v("excision", excision, "contribution (from the history) | weights (W − W₀)")
         .one_of({"contribution", "weights"});
-    v("renormalise", renormalise, "contribution: rescale the others' rounds to a full step");
+    v("renormalise", renormalise, "contribution, client requests: rescale the others' rounds to a full step");
+    v("attribution", attribution,
+      "sample/concept requests: a holder's D_f part is share (s = |D_f∩D_k|/|D_k| of each update) | subspace (that, and the rest of the forget component) | auto (subspace)")
+        .one_of({"auto", "share", "subspace"});
     v("exact_rounds", exact_rounds,
-      "contribution: last rounds removed whole (no GSD); -1 = 1, or 2/3 of the rounds with LoRA")
+      "contribution: last rounds removed whole (no GSD); -1 = all for sample/concept requests, else 1, or 2/3 of the rounds with LoRA")
         .min(-1);
-    v("bke", bke, "bilateral knowledge excision on both | image | text | none")
-        .one_of({"both", "image", "text", "none"});
+    v("bke", bke, "bilateral knowledge excision on both | image | text | none | auto (both for sample/concept requests, none for clients)")
+        .one_of({"auto", "both", "image", "text", "none"});
     v("bke_steps", bke_steps, "BKE step cap").min(1);
     v("bke_lr", bke_lr, "BKE learning rate").in(0.0, 1.0);
+    v("bke_stop", bke_stop, "BKE's stopping rule: budget | holdout | test | auto (budget for concepts, else holdout)")
+        .one_of({"auto", "budget", "holdout", "test"});
     v("margin", margin, "displacement margin m").in(-1.0, 1.0);
     v("lambda_d", lambda_d, "displacement weight λ_d").min(0.0);
+    v("bke_anchor", bke_anchor, "BKE: alternate with descent steps on the holder's retained pairs (the neighbours' anchor)");
     v("gradient_batches", gradient_batches, "gradient matrices per basis (sample, concept)").min(1);
     v("lock", lock, "Forget Lock on later rounds");
     v("lock_beta", lock_beta, "lock softness β (0 = hard)").in(0.0, 1.0);

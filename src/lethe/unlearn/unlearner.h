@@ -78,6 +78,9 @@ Registry<UnlearnerFactory>& unlearners();
 // Whether `method` is a registered ablation of another method (ease-no-gsd, ...): one knob of
 // its parent changed, to show what that part does.
 bool is_ablation(const std::string& method);
+// Whether ablation `method` changes what its parent does for `request` (ease-bke: client
+// requests only, where ease runs no BKE; ease-no-bke: sample and concept requests only).
+bool ablation_applies(const std::string& method, const Request& request);
 
 // One deletion request honoured by one registered method: the method's output, its wall time in
 // cost.wall_s. The one path every caller takes — `lethe unlearn` (and through it the benchmark
